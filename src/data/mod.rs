@@ -1,0 +1,380 @@
+//! Data sets: where they come from, how they are split and scaled, and the
+//! matrices training reads.
+
+pub mod scale;
+pub mod table;
+
+use crate::config::DataConfig;
+use crate::nn::Dims;
+use crate::suggest::did_you_mean;
+use ndarray::{Array2, Axis};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use scale::Scaler;
+use std::path::{Path, PathBuf};
+use table::Table;
+
+/// The iris data set (150 rows, 4 features, 3 species), built in.
+pub const IRIS: &[u8] = include_bytes!("iris.csv");
+
+/// Names of the built-in data sets.
+pub const BUILT_IN: [&str; 1] = ["iris"];
+
+/// A data set that cannot be used, with what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// `source` is neither built in nor an existing file.
+    #[error(
+        "data.source: unknown data source `{name}`{hint}; expected a built-in data set \
+         ({}) or the path of a CSV file",
+        BUILT_IN.join(", ")
+    )]
+    UnknownSource {
+        /// What the config said.
+        name: String,
+        /// A "did you mean" hint, or empty.
+        hint: String,
+    },
+    /// The data file could not be read.
+    #[error("cannot read data file `{}`: {error} (relative paths start from the config file's folder)", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The CSV is malformed.
+    #[error("{origin}{}: {message}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Csv {
+        /// Where the data came from.
+        origin: String,
+        /// The line, when the CSV reader knows it.
+        line: Option<u64>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A header but no rows.
+    #[error("{origin}: the file has no data rows")]
+    Empty {
+        /// Where the data came from.
+        origin: String,
+    },
+    /// A column named in the config is not in the file.
+    #[error("{origin}: there is no {role} column `{name}`{hint}; the columns are: {available}")]
+    UnknownColumn {
+        /// Where the data came from.
+        origin: String,
+        /// `input` or `target`.
+        role: &'static str,
+        /// The name asked for.
+        name: String,
+        /// A "did you mean" hint, or empty.
+        hint: String,
+        /// The file's columns.
+        available: String,
+    },
+    /// A cell of an input column is not a finite number.
+    #[error(
+        "{origin}, line {line}, column `{column}`: `{value}` {problem}; input columns must hold finite numbers"
+    )]
+    BadNumber {
+        /// Where the data came from.
+        origin: String,
+        /// The CSV line.
+        line: u64,
+        /// The column's name.
+        column: String,
+        /// The cell.
+        value: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// The target column is also listed as an input.
+    #[error(
+        "data.inputs: `{0}` is the target column; a net that is given its answer learns nothing"
+    )]
+    TargetIsInput(String),
+    /// Nothing to train on.
+    #[error("data.inputs: no input columns; name at least one")]
+    NoInputs,
+    /// Every row has the same label.
+    #[error(
+        "{origin}: the target column `{column}` holds only the class `{class}`; a classifier needs at least two"
+    )]
+    SingleClass {
+        /// Where the data came from.
+        origin: String,
+        /// The target column.
+        column: String,
+        /// The one label.
+        class: String,
+    },
+    /// The split leaves no training rows.
+    #[error("data.split: train = {fraction} of {rows} rows leaves no training sample; raise it")]
+    EmptyTrain {
+        /// The train fraction.
+        fraction: f64,
+        /// Rows in the data set.
+        rows: usize,
+    },
+}
+
+/// Samples ready for training: augmented inputs x̃ = [x, bias] and targets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Set {
+    /// N×(n+1): one augmented input per row, the bias in the last column.
+    pub x: Array2<f64>,
+    /// N×m: one target per row.
+    pub t: Array2<f64>,
+}
+
+impl Set {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.x.nrows()
+    }
+
+    /// Whether the set has no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn select(x: &Array2<f64>, t: &Array2<f64>, rows: &[usize]) -> Set {
+        Set {
+            x: x.select(Axis(0), rows).as_standard_layout().into_owned(),
+            t: t.select(Axis(0), rows).as_standard_layout().into_owned(),
+        }
+    }
+}
+
+/// A data set split into training, validation and test sets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Splits {
+    /// Samples the updates draw from.
+    pub train: Set,
+    /// Samples for early stopping; may be empty.
+    pub validation: Set,
+    /// Held-out samples; may be empty.
+    pub test: Set,
+    /// The input columns, in order.
+    pub inputs: Vec<String>,
+    /// The target column.
+    pub target: String,
+    /// The class of each output, in order.
+    pub classes: Vec<String>,
+}
+
+impl Splits {
+    /// The net's shape for this data: n + 1 inputs, m outputs.
+    pub fn dims(&self) -> Dims {
+        Dims {
+            inputs_with_bias: self.train.x.ncols(),
+            outputs: self.train.t.ncols(),
+        }
+    }
+}
+
+/// Loads, splits and scales the data a config describes. Relative file
+/// paths start from `base_dir`, the config file's folder.
+pub fn load(cfg: &DataConfig, bias: f64, base_dir: &Path) -> Result<Splits, DataError> {
+    let table = read_source(&cfg.source, base_dir)?;
+
+    let target_col = match &cfg.target {
+        Some(name) => table.column(name, "target")?,
+        None => table.headers.len() - 1,
+    };
+    let input_cols: Vec<usize> = match &cfg.inputs {
+        Some(names) => names
+            .iter()
+            .map(|name| table.column(name, "input"))
+            .collect::<Result<_, _>>()?,
+        None => (0..table.headers.len())
+            .filter(|&c| c != target_col)
+            .collect(),
+    };
+    if input_cols.is_empty() {
+        return Err(DataError::NoInputs);
+    }
+    if input_cols.contains(&target_col) {
+        return Err(DataError::TargetIsInput(table.headers[target_col].clone()));
+    }
+
+    let rows = table.len();
+    let mut x = Array2::zeros((rows, input_cols.len()));
+    for (k, &col) in input_cols.iter().enumerate() {
+        for (i, v) in table.numbers(col)?.into_iter().enumerate() {
+            x[[i, k]] = v;
+        }
+    }
+    let (t, classes) = one_hot(&table, target_col)?;
+
+    let split = split_rows(rows, cfg)?;
+    let mut train = Set::select(&x, &t, &split.train);
+    let mut validation = Set::select(&x, &t, &split.validation);
+    let mut test = Set::select(&x, &t, &split.test);
+
+    let scaler = Scaler::fit(cfg.scale, &train.x);
+    for set in [&mut train, &mut validation, &mut test] {
+        scaler.apply(&mut set.x);
+        let n = set.x.ncols();
+        // Built anew, not extended, so that rows stay contiguous (row-major).
+        set.x = Array2::from_shape_fn(
+            (set.len(), n + 1),
+            |(i, k)| {
+                if k < n { set.x[[i, k]] } else { bias }
+            },
+        );
+    }
+
+    Ok(Splits {
+        train,
+        validation,
+        test,
+        inputs: input_cols
+            .iter()
+            .map(|&c| table.headers[c].clone())
+            .collect(),
+        target: table.headers[target_col].clone(),
+        classes,
+    })
+}
+
+fn read_source(source: &str, base_dir: &Path) -> Result<Table, DataError> {
+    if source == "iris" {
+        return Table::parse("built-in iris", IRIS);
+    }
+    let path = base_dir.join(source);
+    match std::fs::read(&path) {
+        Ok(bytes) => Table::parse(&path.display().to_string(), &bytes),
+        // A bare word that is no file was most likely meant as a built-in name.
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound && !source.contains(['/', '\\', '.']) =>
+        {
+            Err(DataError::UnknownSource {
+                name: source.to_string(),
+                hint: did_you_mean(source, BUILT_IN),
+            })
+        }
+        Err(error) => Err(DataError::Read { path, error }),
+    }
+}
+
+/// The label column as one-hot rows, classes in sorted order.
+fn one_hot(table: &Table, col: usize) -> Result<(Array2<f64>, Vec<String>), DataError> {
+    let labels = table.labels(col);
+    let mut classes: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+    classes.sort();
+    classes.dedup();
+    if classes.len() < 2 {
+        return Err(DataError::SingleClass {
+            origin: table.origin.clone(),
+            column: table.headers[col].clone(),
+            class: classes.pop().unwrap_or_default(),
+        });
+    }
+    let mut t = Array2::zeros((labels.len(), classes.len()));
+    for (i, label) in labels.iter().enumerate() {
+        let class = classes
+            .binary_search_by(|c| c.as_str().cmp(label))
+            .expect("every label is among the classes");
+        t[[i, class]] = 1.0;
+    }
+    Ok((t, classes))
+}
+
+/// Row indices of the training, validation and test sets.
+struct SplitRows {
+    train: Vec<usize>,
+    validation: Vec<usize>,
+    test: Vec<usize>,
+}
+
+/// One permutation of the rows from `data.seed`, cut into train,
+/// validation and test in that order.
+fn split_rows(rows: usize, cfg: &DataConfig) -> Result<SplitRows, DataError> {
+    let mut order: Vec<usize> = (0..rows).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(cfg.seed));
+    let split = &cfg.split;
+    let n_train = (rows as f64 * split.train).round() as usize;
+    let n_train_validation =
+        ((rows as f64 * (split.train + split.validation)).round() as usize).min(rows);
+    if n_train == 0 {
+        return Err(DataError::EmptyTrain {
+            fraction: split.train,
+            rows,
+        });
+    }
+    let test = order.split_off(n_train_validation);
+    let validation = order.split_off(n_train);
+    Ok(SplitRows {
+        train: order,
+        validation,
+        test,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iris(inputs: Option<&[&str]>) -> DataConfig {
+        DataConfig {
+            inputs: inputs.map(|v| v.iter().map(|s| s.to_string()).collect()),
+            ..DataConfig::default()
+        }
+    }
+
+    #[test]
+    fn iris_default_split_and_shapes() {
+        let s = load(&iris(None), 1.0, Path::new(".")).unwrap();
+        assert_eq!(
+            (s.train.len(), s.validation.len(), s.test.len()),
+            (75, 38, 37)
+        );
+        assert_eq!(s.dims().weights(), (5, 3));
+        assert_eq!(s.classes, ["setosa", "versicolor", "virginica"]);
+        assert_eq!(s.target, "species");
+        // Bias column, and every target one-hot.
+        assert!(s.train.x.column(4).iter().all(|&b| b == 1.0));
+        for set in [&s.train, &s.validation, &s.test] {
+            assert!(set.x.is_standard_layout() && set.t.is_standard_layout());
+        }
+        assert!(s.train.t.rows().into_iter().all(|r| r.sum() == 1.0));
+    }
+
+    #[test]
+    fn scaling_is_fitted_on_the_training_part() {
+        let s = load(&iris(Some(&["petal_length"])), 1.0, Path::new(".")).unwrap();
+        let train_mean = s.train.x.column(0).sum() / s.train.len() as f64;
+        assert!(train_mean.abs() < 1e-12);
+        let test_mean = s.test.x.column(0).sum() / s.test.len() as f64;
+        assert!(test_mean.abs() > 1e-6, "the test part is not refitted");
+    }
+
+    #[test]
+    fn split_depends_only_on_data_seed() {
+        let a = load(&iris(None), 1.0, Path::new(".")).unwrap();
+        let b = load(&iris(None), 1.0, Path::new(".")).unwrap();
+        assert_eq!(a, b);
+        let mut other = iris(None);
+        other.seed = 1;
+        assert_ne!(a.train, load(&other, 1.0, Path::new(".")).unwrap().train);
+    }
+
+    #[test]
+    fn unknown_source_suggests_iris() {
+        let cfg = DataConfig {
+            source: "irsi".into(),
+            ..DataConfig::default()
+        };
+        let msg = load(&cfg, 1.0, Path::new(".")).unwrap_err().to_string();
+        assert!(msg.contains("did you mean `iris`"), "{msg}");
+    }
+
+    #[test]
+    fn single_class_is_refused() {
+        let t = Table::parse("t.csv", b"x,y\n1,a\n2,a\n").unwrap();
+        assert!(matches!(one_hot(&t, 1), Err(DataError::SingleClass { .. })));
+    }
+}

@@ -1,0 +1,148 @@
+//! A CSV data set as read: named columns of text cells, with line numbers
+//! kept for error messages.
+
+use super::DataError;
+use crate::suggest::did_you_mean;
+
+/// The cells of a CSV file with a header row.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Where the table came from, for messages: a path or `built-in iris`.
+    pub origin: String,
+    /// Column names from the header row.
+    pub headers: Vec<String>,
+    rows: Vec<csv::StringRecord>,
+}
+
+impl Table {
+    /// Parses CSV text whose first row names the columns.
+    pub fn parse(origin: &str, text: &[u8]) -> Result<Table, DataError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(csv::Trim::All)
+            .from_reader(text);
+        let csv_error = |e: csv::Error| DataError::Csv {
+            origin: origin.to_string(),
+            line: e.position().map(|p| p.line()),
+            message: match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => format!("this row has {len} fields where the header has {expected_len}"),
+                _ => e.to_string(),
+            },
+        };
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(csv_error)?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let rows = reader
+            .records()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(csv_error)?;
+        if rows.is_empty() {
+            return Err(DataError::Empty {
+                origin: origin.to_string(),
+            });
+        }
+        Ok(Table {
+            origin: origin.to_string(),
+            headers,
+            rows,
+        })
+    }
+
+    /// Number of data rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether the table has no data rows (never true for a parsed table).
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The index of the column called `name`; `role` says what it was wanted
+    /// for in the error message.
+    pub fn column(&self, name: &str, role: &'static str) -> Result<usize, DataError> {
+        self.headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| DataError::UnknownColumn {
+                origin: self.origin.clone(),
+                role,
+                name: name.to_string(),
+                hint: did_you_mean(name, self.headers.iter().map(String::as_str)),
+                available: self.headers.join(", "),
+            })
+    }
+
+    /// The values of column `col`, which must all be finite numbers.
+    pub fn numbers(&self, col: usize) -> Result<Vec<f64>, DataError> {
+        self.rows
+            .iter()
+            .map(|row| {
+                let cell = &row[col];
+                let bad = |problem: &'static str| DataError::BadNumber {
+                    origin: self.origin.clone(),
+                    line: row.position().map_or(0, |p| p.line()),
+                    column: self.headers[col].clone(),
+                    value: cell.to_string(),
+                    problem,
+                };
+                let value: f64 = cell.parse().map_err(|_| bad("is not a number"))?;
+                if value.is_finite() {
+                    Ok(value)
+                } else {
+                    Err(bad("is not a finite number"))
+                }
+            })
+            .collect()
+    }
+
+    /// The cells of column `col` as text.
+    pub fn labels(&self, col: usize) -> Vec<&str> {
+        self.rows.iter().map(|row| &row[col]).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ragged_row_names_its_line() {
+        let err = Table::parse("t.csv", b"a,b\n1,2\n3\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("t.csv") && msg.contains("line 3"), "{msg}");
+        assert!(msg.contains("1 fields where the header has 2"), "{msg}");
+    }
+
+    #[test]
+    fn non_numeric_cell_names_line_column_and_value() {
+        let t = Table::parse("t.csv", b"a,b\n1,2\n3,x\n").unwrap();
+        let msg = t.numbers(1).unwrap_err().to_string();
+        assert!(
+            msg.contains("line 3") && msg.contains("`b`") && msg.contains("`x`"),
+            "{msg}"
+        );
+        let t = Table::parse("t.csv", b"a\nNaN\n").unwrap();
+        assert!(t.numbers(0).unwrap_err().to_string().contains("finite"));
+    }
+
+    #[test]
+    fn unknown_column_suggests_the_closest() {
+        let t = Table::parse("t.csv", b"petal_length,petal_width\n1,2\n").unwrap();
+        let msg = t.column("petal_widht", "input").unwrap_err().to_string();
+        assert!(msg.contains("did you mean `petal_width`"), "{msg}");
+    }
+
+    #[test]
+    fn header_only_is_empty() {
+        assert!(matches!(
+            Table::parse("t.csv", b"a,b\n"),
+            Err(DataError::Empty { .. })
+        ));
+    }
+}

@@ -1,0 +1,416 @@
+//! The CSV files: one per job, and the aggregates built from them.
+//!
+//! A job file holds that job's rows of `epochs.csv`, so the aggregates are
+//! always rebuilt from job files alone: whatever run (or resumed run)
+//! finished a job, the aggregates come out the same.
+
+use super::{AtomicFile, ResultsDir, float, write_atomic};
+use crate::grid::JobParams;
+use crate::nn::metrics::Metrics;
+use crate::nn::{Dims, EpochRecord, Outcome, Status};
+use anyhow::{Context, bail};
+use std::fs;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Columns that name a job: its id and its parameters.
+pub const PARAM_COLUMNS: [&str; 8] = [
+    "job_id",
+    "rule",
+    "activation",
+    "learning_rate",
+    "seed",
+    "batch_size",
+    "sampling",
+    "init_range",
+];
+
+/// Columns of a job file and of `epochs.csv` after the parameters.
+pub const EPOCH_COLUMNS: [&str; 8] = [
+    "status",
+    "epoch",
+    "train_loss",
+    "train_error_rate",
+    "validation_loss",
+    "validation_error_rate",
+    "test_loss",
+    "test_error_rate",
+];
+
+/// Columns of `summary.csv` after the parameters.
+pub const SUMMARY_COLUMNS: [&str; 13] = [
+    "status",
+    "message",
+    "epochs_run",
+    "final_train_loss",
+    "final_validation_loss",
+    "final_test_loss",
+    "best_train_loss",
+    "best_validation_loss",
+    "best_validation_epoch",
+    "first_epoch_below_target",
+    "final_train_error_rate",
+    "final_validation_error_rate",
+    "final_test_error_rate",
+];
+
+/// Columns of `timings.csv`.
+pub const TIMING_COLUMNS: [&str; 2] = ["job_id", "seconds"];
+
+fn params(p: &JobParams) -> [String; 8] {
+    [
+        p.id(),
+        p.rule.to_string(),
+        p.activation.to_string(),
+        float(p.learning_rate),
+        p.seed.to_string(),
+        p.batch_size.to_string(),
+        p.sampling.to_string(),
+        float(p.init_range),
+    ]
+}
+
+fn optional(x: Option<f64>) -> String {
+    x.map(float).unwrap_or_default()
+}
+
+fn epoch_header() -> Vec<&'static str> {
+    PARAM_COLUMNS
+        .iter()
+        .chain(&EPOCH_COLUMNS)
+        .copied()
+        .collect()
+}
+
+/// Writes `jobs/<job_id>.csv` atomically: one row per measured epoch.
+pub fn write_job(
+    dir: &ResultsDir,
+    p: &JobParams,
+    status: Status,
+    rows: &[EpochRecord],
+) -> anyhow::Result<()> {
+    write_atomic(&dir.job_file(&p.id()), |w| {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record(epoch_header())?;
+        let params = params(p);
+        for r in rows {
+            let v = r.validation;
+            let t = r.test;
+            out.write_record(params.iter().cloned().chain([
+                status.to_string(),
+                r.epoch.to_string(),
+                float(r.train.loss),
+                float(r.train.error_rate),
+                optional(v.map(|m| m.loss)),
+                optional(v.map(|m| m.error_rate)),
+                optional(t.map(|m| m.loss)),
+                optional(t.map(|m| m.error_rate)),
+            ]))?;
+        }
+        Ok(out.flush()?)
+    })
+}
+
+/// A job file read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobFile {
+    /// The job's outcome, from its rows.
+    pub status: Status,
+    /// Its measurements, epoch by epoch.
+    pub rows: Vec<EpochRecord>,
+    /// The file's data lines, as written, for `epochs.csv`.
+    pub body: String,
+}
+
+/// Reads `jobs/<job_id>.csv`; `Ok(None)` when the job has not finished.
+pub fn read_job(path: &Path) -> anyhow::Result<Option<JobFile>> {
+    let text = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
+    };
+    parse_job(&text).with_context(|| {
+        format!(
+            "job file `{}` is not one this version of sweep wrote; delete it to rerun the job",
+            path.display()
+        )
+    })
+}
+
+fn parse_job(text: &str) -> anyhow::Result<Option<JobFile>> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    if reader.headers()?.iter().ne(epoch_header()) {
+        bail!("its header is not `{}`", epoch_header().join(","));
+    }
+    let mut rows = Vec::new();
+    let mut status = None;
+    for record in reader.records() {
+        let record = record?;
+        let field = |name: &str| {
+            let k = epoch_header().iter().position(|c| *c == name).unwrap_or(0);
+            record.get(k).unwrap_or("")
+        };
+        let number = |name: &str| -> anyhow::Result<f64> {
+            field(name)
+                .parse()
+                .with_context(|| format!("`{name}` is `{}`, not a number", field(name)))
+        };
+        let metrics = |set: &str| -> anyhow::Result<Option<Metrics>> {
+            if field(&format!("{set}_loss")).is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(Metrics {
+                loss: number(&format!("{set}_loss"))?,
+                error_rate: number(&format!("{set}_error_rate"))?,
+            }))
+        };
+        status = Some(
+            Status::from_name(field("status"))
+                .with_context(|| format!("unknown status `{}`", field("status")))?,
+        );
+        rows.push(EpochRecord {
+            epoch: field("epoch").parse()?,
+            train: metrics("train")?.context("no training loss")?,
+            validation: metrics("validation")?,
+            test: metrics("test")?,
+        });
+    }
+    let Some(status) = status else {
+        bail!("it has no rows");
+    };
+    let body = text.split_once('\n').map_or("", |(_, b)| b).to_string();
+    Ok(Some(JobFile { status, rows, body }))
+}
+
+/// One row of `summary.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobSummary {
+    /// The job.
+    pub params: JobParams,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The last measurement.
+    pub last: EpochRecord,
+    /// Lowest finite training loss.
+    pub best_train_loss: Option<f64>,
+    /// Lowest finite validation loss and its epoch.
+    pub best_validation: Option<(f64, u32)>,
+    /// First epoch whose validation loss was below the target.
+    pub first_below_target: Option<u32>,
+}
+
+impl JobSummary {
+    /// Summarises a job file; `target` is `stop.validation_loss_below`.
+    pub fn new(
+        params: JobParams,
+        file: &JobFile,
+        dims: Dims,
+        target: Option<f64>,
+    ) -> anyhow::Result<JobSummary> {
+        let last = *file.rows.last().context("a job file with no rows")?;
+        let outcome = match file.status {
+            Status::Ok => Outcome::Ok,
+            Status::Diverged => Outcome::Diverged { epoch: last.epoch },
+            Status::EarlyStop => Outcome::EarlyStop {
+                epoch: last.epoch,
+                validation_loss: last
+                    .validation
+                    .context("early stop without validation")?
+                    .loss,
+                target: target.context("early stop without a target")?,
+            },
+            Status::ShapeError => Outcome::ShapeError(
+                params
+                    .rule
+                    .check(dims, params.batch_size)
+                    .err()
+                    .context("a shape error for a rule that fits")?,
+            ),
+        };
+        let finite_min = |it: &mut dyn Iterator<Item = (f64, u32)>| {
+            it.filter(|(loss, _)| loss.is_finite())
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+        };
+        let val = || {
+            file.rows
+                .iter()
+                .filter_map(|r| r.validation.map(|m| (m.loss, r.epoch)))
+        };
+        Ok(JobSummary {
+            params,
+            outcome,
+            last,
+            best_train_loss: finite_min(&mut file.rows.iter().map(|r| (r.train.loss, r.epoch)))
+                .map(|(loss, _)| loss),
+            best_validation: finite_min(&mut val()),
+            first_below_target: target
+                .and_then(|target| val().find(|(loss, _)| *loss < target).map(|(_, e)| e)),
+        })
+    }
+
+    fn record(&self) -> Vec<String> {
+        let l = &self.last;
+        params(&self.params)
+            .into_iter()
+            .chain([
+                self.outcome.status().to_string(),
+                self.outcome.message(),
+                l.epoch.to_string(),
+                float(l.train.loss),
+                optional(l.validation.map(|m| m.loss)),
+                optional(l.test.map(|m| m.loss)),
+                optional(self.best_train_loss),
+                optional(self.best_validation.map(|(loss, _)| loss)),
+                self.best_validation
+                    .map(|(_, e)| e.to_string())
+                    .unwrap_or_default(),
+                self.first_below_target
+                    .map(|e| e.to_string())
+                    .unwrap_or_default(),
+                float(l.train.error_rate),
+                optional(l.validation.map(|m| m.error_rate)),
+                optional(l.test.map(|m| m.error_rate)),
+            ])
+            .collect()
+    }
+}
+
+/// What building the aggregates found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Aggregated {
+    /// Jobs with a job file, now in the aggregates.
+    pub finished: u64,
+    /// Jobs of the plan without one.
+    pub missing: u64,
+}
+
+/// Rebuilds `epochs.csv` and `summary.csv` from the job files of `jobs`, in
+/// plan order, streaming: one job file is in memory at a time. Each
+/// summary is also handed to `on_summary`.
+pub fn write_aggregates(
+    dir: &ResultsDir,
+    jobs: impl Iterator<Item = JobParams>,
+    dims: Dims,
+    target: Option<f64>,
+    mut on_summary: impl FnMut(&JobSummary),
+) -> anyhow::Result<Aggregated> {
+    let mut counts = Aggregated::default();
+    let mut epochs_file = AtomicFile::create(&dir.file("epochs.csv"))?;
+    let mut summary_file = AtomicFile::create(&dir.file("summary.csv"))?;
+    let mut summary = csv::Writer::from_writer(summary_file.writer());
+    summary.write_record(PARAM_COLUMNS.iter().chain(&SUMMARY_COLUMNS))?;
+    // Job files already hold epochs.csv's rows: they are copied, not re-encoded.
+    let epochs = epochs_file.writer();
+    writeln!(epochs, "{}", epoch_header().join(","))?;
+    for p in jobs {
+        let Some(file) = read_job(&dir.job_file(&p.id()))? else {
+            counts.missing += 1;
+            continue;
+        };
+        let s = JobSummary::new(p, &file, dims, target)
+            .with_context(|| format!("job file `{}`", dir.job_file(&p.id()).display()))?;
+        epochs.write_all(file.body.as_bytes())?;
+        summary.write_record(s.record())?;
+        on_summary(&s);
+        counts.finished += 1;
+    }
+    summary.flush()?;
+    drop(summary);
+    epochs_file.commit()?;
+    summary_file.commit()?;
+    Ok(counts)
+}
+
+/// Writes `timings.csv`: wall seconds per job run now, in plan order.
+pub fn write_timings(dir: &ResultsDir, timings: &[(String, f64)]) -> anyhow::Result<()> {
+    write_atomic(&dir.file("timings.csv"), |w| {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record(TIMING_COLUMNS)?;
+        for (id, seconds) in timings {
+            out.write_record([id.as_str(), &format!("{seconds:.6}")])?;
+        }
+        Ok(out.flush()?)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{Activation, Rule, Sampling};
+
+    fn params() -> JobParams {
+        JobParams {
+            rule: Rule::Matmul,
+            activation: Activation::Sigmoid,
+            learning_rate: 0.1,
+            seed: 3,
+            batch_size: 1,
+            sampling: Sampling::Random,
+            init_range: 0.5,
+        }
+    }
+
+    fn record(epoch: u32, train: f64, validation: f64) -> EpochRecord {
+        EpochRecord {
+            epoch,
+            train: Metrics {
+                loss: train,
+                error_rate: 0.5,
+            },
+            validation: Some(Metrics {
+                loss: validation,
+                error_rate: 0.25,
+            }),
+            test: None,
+        }
+    }
+
+    #[test]
+    fn job_file_round_trips_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let results = ResultsDir::new(dir.path(), "t");
+        results.create(false).unwrap();
+        let rows = vec![record(0, 0.3, 0.31), record(1, 0.1 + 0.2, f64::NAN)];
+        write_job(&results, &params(), Status::Diverged, &rows).unwrap();
+        let file = read_job(&results.job_file(&params().id()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(file.status, Status::Diverged);
+        assert_eq!(file.rows[1].train.loss.to_bits(), (0.1f64 + 0.2).to_bits());
+        assert!(file.rows[1].validation.unwrap().loss.is_nan());
+        assert_eq!(file.rows[0].test, None);
+        assert_eq!(file.body.lines().count(), 2);
+    }
+
+    #[test]
+    fn summary_finds_best_and_first_below_target() {
+        let rows = vec![
+            record(0, 0.5, 0.6),
+            record(1, 0.2, 0.05),
+            record(2, 0.1, 0.08),
+        ];
+        let file = JobFile {
+            status: Status::Ok,
+            rows,
+            body: String::new(),
+        };
+        let dims = Dims {
+            inputs_with_bias: 3,
+            outputs: 3,
+        };
+        let s = JobSummary::new(params(), &file, dims, Some(0.1)).unwrap();
+        assert_eq!(s.best_train_loss, Some(0.1));
+        assert_eq!(s.best_validation, Some((0.05, 1)));
+        assert_eq!(s.first_below_target, Some(1));
+        assert_eq!(
+            s.record().len(),
+            PARAM_COLUMNS.len() + SUMMARY_COLUMNS.len()
+        );
+    }
+
+    #[test]
+    fn missing_job_file_is_not_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read_job(&dir.path().join("none.csv")).unwrap(), None);
+    }
+}

@@ -1,0 +1,288 @@
+//! The plan: every cell of the grid's cross product, minus the excluded
+//! ones, in a fixed order, each with a stable id.
+
+use crate::config::{Axis, GridConfig, Selector};
+use crate::nn::{Activation, Rule, Sampling};
+use std::fmt;
+
+/// The most jobs a plan may hold: a million times the default grid.
+pub const MAX_JOBS: u64 = 100_000_000;
+
+/// A grid that cannot be run as written.
+#[derive(Debug, thiserror::Error)]
+pub enum GridError {
+    /// An axis lists a value twice, which would make two jobs with one id.
+    #[error("grid.{axis}: `{value}` is listed twice; list each value once")]
+    Duplicate {
+        /// The axis.
+        axis: &'static str,
+        /// The repeated value.
+        value: String,
+    },
+    /// The cross product is larger than any machine would finish.
+    #[error(
+        "the grid has {count} cells, more than the {MAX_JOBS} sweep accepts; \
+         shorten an axis or split the sweep into several configs"
+    )]
+    TooLarge {
+        /// Cells in the cross product (saturated at u64::MAX).
+        count: u64,
+    },
+}
+
+/// The parameters of one job: one cell of the grid.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JobParams {
+    /// Update rule.
+    pub rule: Rule,
+    /// Activation function.
+    pub activation: Activation,
+    /// η.
+    pub learning_rate: f64,
+    /// Seeds the job's weights and sampling.
+    pub seed: u64,
+    /// Samples per update.
+    pub batch_size: usize,
+    /// How samples are chosen.
+    pub sampling: Sampling,
+    /// r of the initial weights' range [−r, r].
+    pub init_range: f64,
+}
+
+impl JobParams {
+    /// The job's id, made from its parameters alone, so that the same cell
+    /// has the same id in any grid: `matmul-sigmoid-lr0.1-b1-random-r0.5-s3`.
+    pub fn id(&self) -> String {
+        format!(
+            "{}-{}-lr{:?}-b{}-{}-r{:?}-s{}",
+            self.rule,
+            self.activation,
+            self.learning_rate,
+            self.batch_size,
+            self.sampling,
+            self.init_range,
+            self.seed
+        )
+    }
+}
+
+impl fmt::Display for JobParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id())
+    }
+}
+
+/// The cells of a grid in plan order: rule, activation, learning rate,
+/// batch size, sampling, init range, then seed, the last varying fastest.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    grid: GridConfig,
+    cross: u64,
+}
+
+impl Plan {
+    /// The plan of `grid`, refused when an axis repeats a value or the
+    /// cross product is too large.
+    pub fn new(grid: &GridConfig) -> Result<Plan, GridError> {
+        no_duplicates("rule", &grid.rule)?;
+        no_duplicates("activation", &grid.activation)?;
+        no_duplicates("learning_rate", &grid.learning_rate)?;
+        no_duplicates("batch_size", &grid.batch_size)?;
+        no_duplicates("sampling", &grid.sampling)?;
+        no_duplicates("init_range", &grid.init_range)?;
+        let seeds: Vec<u64> = match &grid.seed {
+            crate::config::Seeds::List(list) => list.clone(),
+            crate::config::Seeds::Range { .. } => Vec::new(),
+        };
+        no_duplicates("seed", &Axis(seeds))?;
+
+        let cross = [
+            grid.rule.0.len() as u64,
+            grid.activation.0.len() as u64,
+            grid.learning_rate.0.len() as u64,
+            grid.batch_size.0.len() as u64,
+            grid.sampling.0.len() as u64,
+            grid.init_range.0.len() as u64,
+            grid.seed.len(),
+        ]
+        .into_iter()
+        .try_fold(1u64, u64::checked_mul);
+        match cross {
+            Some(cross) if cross <= MAX_JOBS => Ok(Plan {
+                grid: grid.clone(),
+                cross,
+            }),
+            _ => Err(GridError::TooLarge {
+                count: cross.unwrap_or(u64::MAX),
+            }),
+        }
+    }
+
+    /// Cells in the cross product, excluded ones included.
+    pub fn cross_len(&self) -> u64 {
+        self.cross
+    }
+
+    /// The `k`-th cell of the cross product (k < [`Plan::cross_len`]).
+    pub fn cell(&self, mut k: u64) -> JobParams {
+        let g = &self.grid;
+        // Innermost axis first: seed varies fastest.
+        let n_seeds = g.seed.len();
+        let seed = g.seed.get(k % n_seeds);
+        k /= n_seeds;
+        let mut digit = |len: usize| {
+            let d = k % len as u64;
+            k /= len as u64;
+            d as usize
+        };
+        let init_range = g.init_range.0[digit(g.init_range.0.len())].0;
+        let sampling = g.sampling.0[digit(g.sampling.0.len())];
+        let batch_size = g.batch_size.0[digit(g.batch_size.0.len())].get();
+        let learning_rate = g.learning_rate.0[digit(g.learning_rate.0.len())].0;
+        let activation = g.activation.0[digit(g.activation.0.len())];
+        let rule = g.rule.0[digit(g.rule.0.len())];
+        JobParams {
+            rule,
+            activation,
+            learning_rate,
+            seed,
+            batch_size,
+            sampling,
+            init_range,
+        }
+    }
+
+    /// Whether an `exclude` entry removes `p`.
+    pub fn is_excluded(&self, p: &JobParams) -> bool {
+        self.grid.exclude.iter().any(|sel| sel.matches(p))
+    }
+
+    /// The jobs, in plan order.
+    pub fn jobs(&self) -> impl Iterator<Item = JobParams> + '_ {
+        (0..self.cross)
+            .map(|k| self.cell(k))
+            .filter(|p| !self.is_excluded(p))
+    }
+
+    /// `exclude` entries (by position) that match no cell, so remove nothing.
+    pub fn unused_excludes(&self) -> Vec<usize> {
+        let mut used = vec![false; self.grid.exclude.len()];
+        for k in 0..self.cross {
+            let p = self.cell(k);
+            for (u, sel) in used.iter_mut().zip(&self.grid.exclude) {
+                *u = *u || sel.matches(&p);
+            }
+            if used.iter().all(|&u| u) {
+                break;
+            }
+        }
+        used.iter()
+            .enumerate()
+            .filter(|(_, u)| !**u)
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+impl Selector {
+    /// Whether `p` has, for every key this selector gives, one of its values.
+    pub fn matches(&self, p: &JobParams) -> bool {
+        fn any<T: PartialEq>(axis: &Option<Axis<T>>, value: T) -> bool {
+            axis.as_ref().is_none_or(|a| a.0.contains(&value))
+        }
+        any(&self.rule, p.rule)
+            && any(&self.activation, p.activation)
+            && self
+                .learning_rate
+                .as_ref()
+                .is_none_or(|a| a.0.iter().any(|v| v.0 == p.learning_rate))
+            && any(&self.seed, p.seed)
+            && self
+                .batch_size
+                .as_ref()
+                .is_none_or(|a| a.0.iter().any(|v| v.get() == p.batch_size))
+            && any(&self.sampling, p.sampling)
+            && self
+                .init_range
+                .as_ref()
+                .is_none_or(|a| a.0.iter().any(|v| v.0 == p.init_range))
+    }
+}
+
+fn no_duplicates<T: PartialEq + fmt::Debug>(
+    axis: &'static str,
+    values: &Axis<T>,
+) -> Result<(), GridError> {
+    for (i, v) in values.0.iter().enumerate() {
+        if values.0[..i].contains(v) {
+            return Err(GridError::Duplicate {
+                axis,
+                value: format!("{v:?}"),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn plan(text: &str) -> Plan {
+        Plan::new(&Config::parse(text, "t.toml", "t").unwrap().grid).unwrap()
+    }
+
+    #[test]
+    fn cross_product_minus_exclude_in_order() {
+        let p = plan(
+            r#"[grid]
+            rule = ["matmul", "kronecker"]
+            activation = ["sigmoid", "linear"]
+            seed = [1, 2]
+            exclude = [{ rule = "kronecker", activation = "linear" }]"#,
+        );
+        assert_eq!(p.cross_len(), 8);
+        let jobs: Vec<_> = p.jobs().collect();
+        assert_eq!(jobs.len(), 6);
+        assert_eq!(jobs[0].id(), "matmul-sigmoid-lr0.1-b1-random-r0.5-s1");
+        assert_eq!(jobs[1].id(), "matmul-sigmoid-lr0.1-b1-random-r0.5-s2");
+        assert_eq!(jobs[2].activation, Activation::Linear);
+        assert!(
+            !jobs
+                .iter()
+                .any(|j| j.rule == Rule::Kronecker && j.activation == Activation::Linear)
+        );
+        assert!(p.unused_excludes().is_empty());
+    }
+
+    #[test]
+    fn job_id_does_not_depend_on_the_rest_of_the_grid() {
+        let small = plan("[grid]\nrule = \"matmul\"\nseed = 3");
+        let big = plan("[grid]\nlearning_rate = [0.5, 0.1]\nseed = { from = 1, count = 5 }");
+        let id = small.jobs().next().unwrap().id();
+        assert!(big.jobs().any(|j| j.id() == id));
+    }
+
+    #[test]
+    fn exclude_matching_nothing_is_reported() {
+        let p = plan("[grid]\nrule = \"matmul\"\nexclude = [{ rule = \"kronecker\" }]");
+        assert_eq!(p.unused_excludes(), vec![0]);
+        assert_eq!(p.jobs().count(), 1);
+    }
+
+    #[test]
+    fn duplicates_and_huge_grids_are_refused() {
+        let c = Config::parse("[grid]\nlearning_rate = [0.1, 0.1]", "t", "t").unwrap();
+        assert!(matches!(
+            Plan::new(&c.grid),
+            Err(GridError::Duplicate {
+                axis: "learning_rate",
+                ..
+            })
+        ));
+        let c = Config::parse("[grid]\nseed = { from = 0, count = 1000000000 }", "t", "t").unwrap();
+        let err = Plan::new(&c.grid).unwrap_err();
+        assert!(err.to_string().contains("3000000000 cells"), "{err}");
+    }
+}

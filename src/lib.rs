@@ -1,0 +1,28 @@
+//! `sweep`: a parallel batch experiment runner for single-layer neural
+//! networks, built to compare weight-update rules reproducibly.
+//!
+//! The binary chains these modules: [`config`] reads the TOML, [`data`]
+//! loads and splits the data set, [`grid`] expands the jobs, [`runner`]
+//! trains them in parallel through [`nn`], and [`export`] writes the CSV
+//! files that [`output`] summarises for the person at the terminal.
+
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod config;
+pub mod data;
+pub mod export;
+pub mod grid;
+pub mod nn;
+pub mod output;
+pub mod runner;
+pub mod suggest;
+
+/// The exit status for an error: 2 when the input was bad (usage, config,
+/// data) and nothing ran, 1 otherwise.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    let bad_input = err.chain().any(|e| {
+        e.is::<config::ConfigError>() || e.is::<data::DataError>() || e.is::<grid::GridError>()
+    });
+    if bad_input { 2 } else { 1 }
+}

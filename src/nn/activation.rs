@@ -1,0 +1,170 @@
+//! Activation functions f and their derivatives f′, as functions of `net`.
+//!
+//! exp and tanh come from the pure-Rust `libm` crate rather than the
+//! platform's C library, so that results are the same bits on every machine.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Slope of `leaky_relu` for negative inputs.
+pub const LEAKY_SLOPE: f64 = 0.01;
+
+/// An activation function f applied element-wise to `net = x̃ W`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    /// 1 / (1 + e^−x)
+    Sigmoid,
+    /// tanh x
+    Tanh,
+    /// (tanh x + 1) / 2, the tutorial's activation
+    Tanh01,
+    /// max(0, x)
+    Relu,
+    /// x for x > 0, 0.01·x otherwise
+    LeakyRelu,
+    /// ln(1 + e^x)
+    Softplus,
+    /// x
+    Linear,
+}
+
+impl Activation {
+    /// Every activation, in the order the README lists them.
+    pub const ALL: [Activation; 7] = [
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Tanh01,
+        Activation::Relu,
+        Activation::LeakyRelu,
+        Activation::Softplus,
+        Activation::Linear,
+    ];
+
+    /// The name used in configs, CSV files and job ids.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Tanh01 => "tanh01",
+            Activation::Relu => "relu",
+            Activation::LeakyRelu => "leaky_relu",
+            Activation::Softplus => "softplus",
+            Activation::Linear => "linear",
+        }
+    }
+
+    /// f(x)
+    pub fn f(self, x: f64) -> f64 {
+        match self {
+            Activation::Sigmoid => sigmoid(x),
+            Activation::Tanh => libm::tanh(x),
+            Activation::Tanh01 => (libm::tanh(x) + 1.0) / 2.0,
+            Activation::Relu => x.max(0.0),
+            Activation::LeakyRelu => {
+                if x > 0.0 {
+                    x
+                } else {
+                    LEAKY_SLOPE * x
+                }
+            }
+            // Written so that e^x never overflows: ln(1 + e^x) = x + ln(1 + e^−x).
+            Activation::Softplus => {
+                if x > 0.0 {
+                    x + libm::log1p(libm::exp(-x))
+                } else {
+                    libm::log1p(libm::exp(x))
+                }
+            }
+            Activation::Linear => x,
+        }
+    }
+
+    /// f′(x)
+    pub fn df(self, x: f64) -> f64 {
+        match self {
+            Activation::Sigmoid => {
+                let s = sigmoid(x);
+                s * (1.0 - s)
+            }
+            Activation::Tanh => {
+                let t = libm::tanh(x);
+                1.0 - t * t
+            }
+            Activation::Tanh01 => {
+                let t = libm::tanh(x);
+                (1.0 - t * t) / 2.0
+            }
+            Activation::Relu => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Activation::LeakyRelu => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    LEAKY_SLOPE
+                }
+            }
+            Activation::Softplus => sigmoid(x),
+            Activation::Linear => 1.0,
+        }
+    }
+}
+
+impl fmt::Display for Activation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + libm::exp(-x))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derivatives_match_central_differences() {
+        let h = 1e-6;
+        for act in Activation::ALL {
+            for &x in &[-3.0, -0.7, 0.3, 1.1, 4.0] {
+                let numeric = (act.f(x + h) - act.f(x - h)) / (2.0 * h);
+                let analytic = act.df(x);
+                assert!(
+                    (numeric - analytic).abs() < 1e-7,
+                    "{act} at {x}: f′ = {analytic}, differences give {numeric}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn known_values() {
+        assert_eq!(Activation::Sigmoid.f(0.0), 0.5);
+        assert_eq!(Activation::Tanh01.f(0.0), 0.5);
+        assert_eq!(Activation::Relu.f(-2.0), 0.0);
+        assert_eq!(Activation::LeakyRelu.f(-2.0), -0.02);
+        assert!((Activation::Softplus.f(0.0) - std::f64::consts::LN_2).abs() < 1e-15);
+        // No overflow far out on either side.
+        assert_eq!(Activation::Softplus.f(1000.0), 1000.0);
+        assert_eq!(Activation::Softplus.f(-1000.0), 0.0);
+    }
+
+    #[test]
+    fn names_round_trip_through_serde() {
+        for act in Activation::ALL {
+            let parsed: Activation =
+                serde::Deserialize::deserialize(serde::de::value::StrDeserializer::<
+                    serde::de::value::Error,
+                >::new(act.name()))
+                .unwrap();
+            assert_eq!(parsed, act);
+        }
+    }
+}

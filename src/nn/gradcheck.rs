@@ -1,0 +1,159 @@
+//! Is a rule's step the gradient? Compare ΔW/η with −∂L/∂W from central
+//! finite differences, L = ½‖t − z‖², for one sample.
+
+use super::activation::Activation;
+use super::layer::{Dims, forward};
+use super::rule::{Rule, ShapeError, Workspace, update};
+use crate::data::Set;
+use ndarray::{Array2, ArrayView1, Axis};
+
+/// Step of the central differences: small enough for O(h²) truncation,
+/// large enough that rounding in L stays far below it.
+pub const STEP: f64 = 1e-5;
+
+/// ΔW/η that `rule` takes on the single sample (x̃, t), through the same
+/// [`update`] function training uses.
+pub fn rule_direction(
+    rule: Rule,
+    f: Activation,
+    w: &Array2<f64>,
+    x: ArrayView1<f64>,
+    t: ArrayView1<f64>,
+) -> Result<Array2<f64>, ShapeError> {
+    let set = Set {
+        x: x.to_owned().insert_axis(Axis(0)),
+        t: t.to_owned().insert_axis(Axis(0)),
+    };
+    let dims = Dims {
+        inputs_with_bias: w.nrows(),
+        outputs: w.ncols(),
+    };
+    let mut stepped = w.clone();
+    update(
+        rule,
+        1.0,
+        f,
+        &mut stepped,
+        &set,
+        &[0],
+        &mut Workspace::new(dims),
+    )?;
+    Ok(stepped - w)
+}
+
+/// −∂L/∂W at W by central differences, L = ½‖t − f(x̃ W)‖².
+pub fn descent_direction(
+    f: Activation,
+    w: &Array2<f64>,
+    x: ArrayView1<f64>,
+    t: ArrayView1<f64>,
+) -> Array2<f64> {
+    let x = x.to_vec();
+    let t = t.to_vec();
+    let m = w.ncols();
+    let (mut net, mut z) = (vec![0.0; m], vec![0.0; m]);
+    let mut loss = |w: &Array2<f64>| {
+        forward(w, &x, f, &mut net, &mut z);
+        0.5 * t
+            .iter()
+            .zip(&z)
+            .map(|(t_j, z_j)| (t_j - z_j) * (t_j - z_j))
+            .sum::<f64>()
+    };
+    let mut probe = w.clone();
+    Array2::from_shape_fn(w.dim(), |(i, j)| {
+        let w_ij = w[[i, j]];
+        probe[[i, j]] = w_ij + STEP;
+        let above = loss(&probe);
+        probe[[i, j]] = w_ij - STEP;
+        let below = loss(&probe);
+        probe[[i, j]] = w_ij;
+        -(above - below) / (2.0 * STEP)
+    })
+}
+
+/// max |a − b| / max(max |a|, max |b|); 0 when both are zero.
+pub fn relative_error(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
+    let max_abs = |m: &Array2<f64>| m.iter().fold(0.0_f64, |acc, v| acc.max(v.abs()));
+    let scale = max_abs(a).max(max_abs(b));
+    if scale == 0.0 {
+        return 0.0;
+    }
+    let diff = a
+        .iter()
+        .zip(b)
+        .fold(0.0_f64, |acc, (x, y)| acc.max((x - y).abs()));
+    diff / scale
+}
+
+/// a·b / (‖a‖ ‖b‖); 1 when both are zero, 0 when only one is.
+pub fn cosine_similarity(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let norm = |m: &Array2<f64>| m.iter().map(|v| v * v).sum::<f64>().sqrt();
+    match (norm(a), norm(b)) {
+        (0.0, 0.0) => 1.0,
+        (na, nb) if na == 0.0 || nb == 0.0 => 0.0,
+        (na, nb) => dot / (na * nb),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Shapes, weights, one input and one target, with every net input at
+    /// least 1e-3 away from relu's kink so that differences are smooth.
+    fn case() -> impl Strategy<Value = (Activation, Array2<f64>, Vec<f64>, Vec<f64>)> {
+        (1usize..6, 1usize..5, 0..Activation::ALL.len()).prop_flat_map(|(n, m, a)| {
+            (
+                Just(Activation::ALL[a]),
+                proptest::collection::vec(-1.0..1.0f64, (n + 1) * m)
+                    .prop_map(move |v| Array2::from_shape_vec((n + 1, m), v).unwrap()),
+                proptest::collection::vec(-2.0..2.0f64, n).prop_map(|mut x| {
+                    x.push(1.0);
+                    x
+                }),
+                proptest::collection::vec(0.0..1.0f64, m),
+            )
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn matmul_step_is_the_negative_gradient((f, w, x, t) in case()) {
+            let (mut net, mut z) = (vec![0.0; w.ncols()], vec![0.0; w.ncols()]);
+            forward(&w, &x, f, &mut net, &mut z);
+            prop_assume!(net.iter().all(|v| v.abs() > 1e-3));
+
+            let x = ArrayView1::from(&x);
+            let t = ArrayView1::from(&t);
+            let step = rule_direction(Rule::Matmul, f, &w, x, t).unwrap();
+            let gradient = descent_direction(f, &w, x, t);
+            let err = relative_error(&step, &gradient);
+            prop_assert!(err < 1e-6, "{f}: relative error {err}\nstep {step}\ngradient {gradient}");
+        }
+    }
+
+    #[test]
+    fn printed_kronecker_rule_is_not_the_gradient() {
+        // 2 inputs + bias, 3 outputs: the shape where kron(zᵀ, δ) fits.
+        let w = Array2::from_shape_fn((3, 3), |(i, j)| 0.3 * i as f64 - 0.2 * j as f64 + 0.1);
+        let x = ArrayView1::from(&[0.8, -0.4, 1.0]);
+        let t = ArrayView1::from(&[1.0, 0.0, 0.0]);
+        let f = Activation::Sigmoid;
+        let gradient = descent_direction(f, &w, x, t);
+        let printed = rule_direction(Rule::Kronecker, f, &w, x, t).unwrap();
+        assert!(relative_error(&printed, &gradient) > 0.1);
+        let with_inputs = rule_direction(Rule::KroneckerInput, f, &w, x, t).unwrap();
+        assert!(relative_error(&with_inputs, &gradient) < 1e-6);
+    }
+
+    #[test]
+    fn cosine_of_parallel_and_orthogonal() {
+        let a = Array2::from_shape_vec((1, 2), vec![1.0, 0.0]).unwrap();
+        let b = Array2::from_shape_vec((1, 2), vec![0.0, 2.0]).unwrap();
+        assert_eq!(cosine_similarity(&a, &(&a * 3.0)), 1.0);
+        assert_eq!(cosine_similarity(&a, &b), 0.0);
+    }
+}

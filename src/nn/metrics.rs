@@ -1,0 +1,109 @@
+//! Per-epoch measurements of a net on a set of samples.
+
+use super::activation::Activation;
+use super::layer::{forward, row};
+use crate::data::Set;
+use ndarray::Array2;
+
+/// Loss and error rate of a net on one set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Metrics {
+    /// Mean squared error Σ(t − z)² / (N·m).
+    pub loss: f64,
+    /// Fraction of samples classified wrongly (see [`misclassified`]).
+    pub error_rate: f64,
+}
+
+/// Loss and error rate of W on `set`; `None` for an empty set.
+///
+/// `net` and `z` are scratch buffers of length m.
+pub fn evaluate(
+    w: &Array2<f64>,
+    f: Activation,
+    set: &Set,
+    net: &mut [f64],
+    z: &mut [f64],
+) -> Option<Metrics> {
+    let n_samples = set.len();
+    if n_samples == 0 {
+        return None;
+    }
+    let m = w.ncols();
+    let mut squared_error = 0.0;
+    let mut wrong = 0usize;
+    for s in 0..n_samples {
+        let t = row(&set.t, s);
+        forward(w, row(&set.x, s), f, net, z);
+        for j in 0..m {
+            let e_j = t[j] - z[j];
+            squared_error += e_j * e_j;
+        }
+        if misclassified(z, t) {
+            wrong += 1;
+        }
+    }
+    Some(Metrics {
+        loss: squared_error / (n_samples * m) as f64,
+        error_rate: wrong as f64 / n_samples as f64,
+    })
+}
+
+/// Whether output z names another class than target t: their arg-maxes
+/// differ (the first index wins a tie), or for one output, z ≥ 0.5 and
+/// t ≥ 0.5 disagree.
+pub fn misclassified(z: &[f64], t: &[f64]) -> bool {
+    if z.len() == 1 {
+        (z[0] >= 0.5) != (t[0] >= 0.5)
+    } else {
+        arg_max(z) != arg_max(t)
+    }
+}
+
+fn arg_max(v: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        // NaN never wins, so a diverged output counts as the first class.
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mse_and_error_rate_by_hand() {
+        // Linear net with W = 0: every output is 0.
+        let set = Set {
+            x: Array2::from_shape_vec((2, 2), vec![1.0, 1.0, 2.0, 1.0]).unwrap(),
+            t: Array2::from_shape_vec((2, 2), vec![1.0, 0.0, 0.0, 1.0]).unwrap(),
+        };
+        let w = Array2::zeros((2, 2));
+        let (mut net, mut z) = (vec![0.0; 2], vec![0.0; 2]);
+        let m = evaluate(&w, Activation::Linear, &set, &mut net, &mut z).unwrap();
+        assert_eq!(m.loss, 2.0 / 4.0);
+        // z = [0, 0] picks class 0: right for the first sample, wrong for the second.
+        assert_eq!(m.error_rate, 0.5);
+    }
+
+    #[test]
+    fn single_output_thresholds_at_one_half() {
+        assert!(!misclassified(&[0.7], &[1.0]));
+        assert!(misclassified(&[0.4], &[1.0]));
+        assert!(!misclassified(&[0.4], &[0.0]));
+    }
+
+    #[test]
+    fn empty_set_has_no_metrics() {
+        let set = Set {
+            x: Array2::zeros((0, 3)),
+            t: Array2::zeros((0, 2)),
+        };
+        let w = Array2::zeros((3, 2));
+        let (mut net, mut z) = (vec![0.0; 2], vec![0.0; 2]);
+        assert!(evaluate(&w, Activation::Sigmoid, &set, &mut net, &mut z).is_none());
+    }
+}

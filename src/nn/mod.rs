@@ -1,0 +1,15 @@
+//! The numerical core: a single-layer net, its update rules and its training loop.
+
+pub mod activation;
+pub mod gradcheck;
+pub mod layer;
+pub mod metrics;
+pub mod rule;
+pub mod sampling;
+pub mod train;
+
+pub use activation::Activation;
+pub use layer::Dims;
+pub use rule::{Rule, ShapeError};
+pub use sampling::Sampling;
+pub use train::{EpochRecord, Outcome, Schedule, Status};

@@ -1,0 +1,282 @@
+//! The update rules and the one update function every job goes through.
+//!
+//! For a sample with augmented input x̃, output z = f(x̃ W) and target t:
+//!
+//! ```text
+//! e = t − z
+//! δ = e ⊙ f′(net)
+//! matmul:          ΔW = η · X̃ᵀ Δ / B       (η · x̃ᵀ δ when B = 1)
+//! kronecker:       ΔW = η · kron(zᵀ, δ)    (the tutorial's step 12 as printed)
+//! kronecker_input: ΔW = η · kron(x̃ᵀ, δ)
+//! ```
+//!
+//! kron of a column and a row is their outer product, so all three rules are
+//! "η times a sum of outer products a ⊗ δ"; they differ only in what `a` is
+//! and in which shapes they accept.
+
+use super::activation::Activation;
+use super::layer::{Dims, forward, row};
+use crate::data::Set;
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How ΔW is formed from the sensitivity δ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// η · X̃ᵀ Δ / B: the gradient step for ½‖e‖².
+    Matmul,
+    /// η · kron(zᵀ, δ): δ times the outputs, as the tutorial prints it.
+    Kronecker,
+    /// η · kron(x̃ᵀ, δ): the Kronecker form with the inputs.
+    KroneckerInput,
+}
+
+impl Rule {
+    /// Every rule, in the order the README lists them.
+    pub const ALL: [Rule; 3] = [Rule::Matmul, Rule::Kronecker, Rule::KroneckerInput];
+
+    /// The name used in configs, CSV files and job ids.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Matmul => "matmul",
+            Rule::Kronecker => "kronecker",
+            Rule::KroneckerInput => "kronecker_input",
+        }
+    }
+
+    /// The product the rule takes, as written for a batch of `b` samples.
+    pub fn formula(self, b: usize) -> &'static str {
+        match (self, b) {
+            (Rule::Matmul, 1) => "x̃ᵀ δ",
+            (Rule::Matmul, _) => "X̃ᵀ Δ / B",
+            (Rule::Kronecker, 1) => "kron(zᵀ, δ)",
+            (Rule::Kronecker, _) => "kron(Zᵀ, Δ)",
+            (Rule::KroneckerInput, 1) => "kron(x̃ᵀ, δ)",
+            (Rule::KroneckerInput, _) => "kron(X̃ᵀ, Δ)",
+        }
+    }
+
+    /// The shape of ΔW for a batch of `b` samples.
+    ///
+    /// kron of a p×q and an r×s matrix is (p·r)×(q·s). Zᵀ is m×B, X̃ᵀ is
+    /// (n+1)×B and Δ is B×m.
+    pub fn step_shape(self, dims: Dims, b: usize) -> (usize, usize) {
+        match self {
+            Rule::Matmul => dims.weights(),
+            Rule::Kronecker => (dims.outputs * b, b * dims.outputs),
+            Rule::KroneckerInput => (dims.inputs_with_bias * b, b * dims.outputs),
+        }
+    }
+
+    /// Whether ΔW has the weights' shape for a batch of `b` samples.
+    pub fn check(self, dims: Dims, b: usize) -> Result<(), ShapeError> {
+        let step = self.step_shape(dims, b);
+        if step == dims.weights() {
+            Ok(())
+        } else {
+            Err(ShapeError {
+                rule: self,
+                batch_size: b,
+                step,
+                weights: dims.weights(),
+            })
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A rule whose ΔW does not have the weights' shape.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ShapeError {
+    /// The rule that was applied.
+    pub rule: Rule,
+    /// Samples per update.
+    pub batch_size: usize,
+    /// The shape of the rule's ΔW.
+    pub step: (usize, usize),
+    /// The shape of W.
+    pub weights: (usize, usize),
+}
+
+impl fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (sr, sc) = self.step;
+        let (wr, wc) = self.weights;
+        let formula = self.rule.formula(self.batch_size);
+        if self.batch_size > 1 {
+            write!(
+                f,
+                "{formula} over a batch of {} is {sr}×{sc} but the weights are {wr}×{wc}: \
+                 the Kronecker form is per sample (batch_size = 1); \
+                 matmul sums the per-sample outer products",
+                self.batch_size
+            )
+        } else {
+            write!(
+                f,
+                "{formula} is {sr}×{sc} but the weights are {wr}×{wc}: the printed rule \
+                 multiplies δ by the outputs z where the gradient needs the inputs [x, 1], \
+                 so it has the weights' shape only when outputs = inputs + 1"
+            )
+        }
+    }
+}
+
+/// Buffers for [`update`], allocated once per job so that an update allocates nothing.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    net: Vec<f64>,
+    z: Vec<f64>,
+    delta: Vec<f64>,
+    /// Σ over the batch of a ⊗ δ.
+    outer_sum: Array2<f64>,
+}
+
+impl Workspace {
+    /// Buffers for a net of shape `dims`.
+    pub fn new(dims: Dims) -> Self {
+        Workspace {
+            net: vec![0.0; dims.outputs],
+            z: vec![0.0; dims.outputs],
+            delta: vec![0.0; dims.outputs],
+            outer_sum: Array2::zeros(dims.weights()),
+        }
+    }
+}
+
+/// One update W ← W + ΔW from the training samples `batch` of `set`.
+///
+/// This is the only place weights change: the rule is a parameter, not a
+/// separate training loop. A rule whose ΔW does not have W's shape is
+/// refused before W is touched.
+pub fn update(
+    rule: Rule,
+    eta: f64,
+    f: Activation,
+    w: &mut Array2<f64>,
+    set: &Set,
+    batch: &[usize],
+    ws: &mut Workspace,
+) -> Result<(), ShapeError> {
+    let dims = Dims {
+        inputs_with_bias: w.nrows(),
+        outputs: w.ncols(),
+    };
+    rule.check(dims, batch.len())?;
+
+    let Workspace {
+        net,
+        z,
+        delta,
+        outer_sum,
+    } = ws;
+    outer_sum.fill(0.0);
+    for &s in batch {
+        let x = row(&set.x, s);
+        let t = row(&set.t, s);
+        forward(w, x, f, net, z);
+        for j in 0..dims.outputs {
+            let e_j = t[j] - z[j];
+            delta[j] = e_j * f.df(net[j]);
+        }
+        let a: &[f64] = match rule {
+            Rule::Matmul | Rule::KroneckerInput => x,
+            Rule::Kronecker => z,
+        };
+        for (i, a_i) in a.iter().enumerate() {
+            for (j, delta_j) in delta.iter().enumerate() {
+                outer_sum[[i, j]] += a_i * delta_j;
+            }
+        }
+    }
+    let scale = eta / batch.len() as f64;
+    for (w_ij, s_ij) in w.iter_mut().zip(outer_sum.iter()) {
+        *w_ij += scale * s_ij;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dims(n: usize, m: usize) -> Dims {
+        Dims {
+            inputs_with_bias: n + 1,
+            outputs: m,
+        }
+    }
+
+    #[test]
+    fn kronecker_fits_only_when_outputs_are_inputs_plus_one() {
+        assert!(Rule::Kronecker.check(dims(2, 3), 1).is_ok());
+        let err = Rule::Kronecker.check(dims(4, 3), 1).unwrap_err();
+        assert_eq!(err.step, (3, 3));
+        assert_eq!(err.weights, (5, 3));
+        let msg = err.to_string();
+        assert!(msg.contains("kron(zᵀ, δ) is 3×3"), "{msg}");
+        assert!(msg.contains("weights are 5×3"), "{msg}");
+    }
+
+    #[test]
+    fn kronecker_forms_refuse_batches() {
+        for rule in [Rule::Kronecker, Rule::KroneckerInput] {
+            let err = rule.check(dims(2, 3), 2).unwrap_err();
+            assert!(err.to_string().contains("per sample"), "{err}");
+        }
+        assert_eq!(Rule::KroneckerInput.step_shape(dims(4, 3), 2), (10, 6));
+        assert!(Rule::Matmul.check(dims(4, 3), 7).is_ok());
+        assert!(Rule::KroneckerInput.check(dims(4, 3), 1).is_ok());
+    }
+
+    #[test]
+    fn refused_update_leaves_weights_alone() {
+        let set = Set {
+            x: Array2::from_shape_vec((1, 5), vec![0.1, 0.2, 0.3, 0.4, 1.0]).unwrap(),
+            t: Array2::from_shape_vec((1, 3), vec![1.0, 0.0, 0.0]).unwrap(),
+        };
+        let mut w = Array2::from_elem((5, 3), 0.25);
+        let before = w.clone();
+        let mut ws = Workspace::new(dims(4, 3));
+        let result = update(
+            Rule::Kronecker,
+            0.1,
+            Activation::Sigmoid,
+            &mut w,
+            &set,
+            &[0],
+            &mut ws,
+        );
+        assert!(result.is_err());
+        assert_eq!(w, before);
+    }
+
+    #[test]
+    fn matmul_step_is_eta_times_input_outer_delta() {
+        // One linear sample by hand: x̃ = [2, 1], W = 0, t = 1 → z = 0, δ = 1.
+        let set = Set {
+            x: Array2::from_shape_vec((1, 2), vec![2.0, 1.0]).unwrap(),
+            t: Array2::from_shape_vec((1, 1), vec![1.0]).unwrap(),
+        };
+        let mut w = Array2::zeros((2, 1));
+        let mut ws = Workspace::new(dims(1, 1));
+        update(
+            Rule::Matmul,
+            0.5,
+            Activation::Linear,
+            &mut w,
+            &set,
+            &[0],
+            &mut ws,
+        )
+        .unwrap();
+        assert_eq!(w.as_slice().unwrap(), &[1.0, 0.5]);
+    }
+}

@@ -1,0 +1,264 @@
+//! One training job: initial weights from its seed, epochs of updates, a
+//! measurement after each epoch, and an outcome.
+
+use super::layer::{Dims, init_weights};
+use super::metrics::{Metrics, evaluate};
+use super::rule::{ShapeError, Workspace, update};
+use super::sampling::Sampler;
+use crate::data::Splits;
+use crate::grid::JobParams;
+use ndarray::Array2;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::fmt;
+
+/// ChaCha stream of a job's seed that initialises the weights.
+const INIT_STREAM: u64 = 0;
+/// ChaCha stream of a job's seed that picks the training samples.
+const SAMPLING_STREAM: u64 = 1;
+
+/// The random numbers of one stream of a job's seed. Separate streams mean
+/// that jobs differing only in rule or learning rate start from the same
+/// weights and see the same samples.
+pub fn job_rng(seed: u64, stream: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    rng
+}
+
+/// What every job of a sweep shares: how long it trains and when it stops.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Schedule {
+    /// Epochs after epoch 0.
+    pub epochs: u32,
+    /// Updates per epoch.
+    pub updates_per_epoch: usize,
+    /// Stop once the validation loss is below this.
+    pub validation_loss_below: Option<f64>,
+}
+
+/// The measurements after one epoch (epoch 0: before any update).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochRecord {
+    /// 0 for the initial weights, then 1, 2, …
+    pub epoch: u32,
+    /// On the training set.
+    pub train: Metrics,
+    /// On the validation set, when the split has one.
+    pub validation: Option<Metrics>,
+    /// On the test set, when the split has one.
+    pub test: Option<Metrics>,
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Ran all its epochs.
+    Ok,
+    /// The validation loss fell below the target.
+    EarlyStop {
+        /// The epoch it happened in.
+        epoch: u32,
+        /// The validation loss then.
+        validation_loss: f64,
+        /// The target it fell below.
+        target: f64,
+    },
+    /// A weight or a loss became NaN or infinite.
+    Diverged {
+        /// The first epoch whose measurement showed it.
+        epoch: u32,
+    },
+    /// The rule's ΔW does not have the weights' shape.
+    ShapeError(ShapeError),
+}
+
+/// The outcome's name as written in the CSV files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// See [`Outcome::Ok`].
+    Ok,
+    /// See [`Outcome::EarlyStop`].
+    EarlyStop,
+    /// See [`Outcome::Diverged`].
+    Diverged,
+    /// See [`Outcome::ShapeError`].
+    ShapeError,
+}
+
+impl Status {
+    /// Every status, in the order tables list them.
+    pub const ALL: [Status; 4] = [
+        Status::Ok,
+        Status::EarlyStop,
+        Status::Diverged,
+        Status::ShapeError,
+    ];
+
+    /// The name written in the CSV files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::EarlyStop => "early_stop",
+            Status::Diverged => "diverged",
+            Status::ShapeError => "shape_error",
+        }
+    }
+
+    /// The status named `name`, if any.
+    pub fn from_name(name: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Outcome {
+    /// The outcome's status.
+    pub fn status(&self) -> Status {
+        match self {
+            Outcome::Ok => Status::Ok,
+            Outcome::EarlyStop { .. } => Status::EarlyStop,
+            Outcome::Diverged { .. } => Status::Diverged,
+            Outcome::ShapeError(_) => Status::ShapeError,
+        }
+    }
+
+    /// A sentence for a person; empty for `ok`.
+    pub fn message(&self) -> String {
+        match self {
+            Outcome::Ok => String::new(),
+            Outcome::EarlyStop {
+                epoch,
+                validation_loss,
+                target,
+            } => format!("validation loss {validation_loss} fell below {target} at epoch {epoch}"),
+            Outcome::Diverged { epoch } => format!(
+                "a weight or loss became NaN or infinite by epoch {epoch}; \
+                 a smaller learning rate may train"
+            ),
+            Outcome::ShapeError(e) => e.to_string(),
+        }
+    }
+}
+
+/// A finished job: its outcome and the weights it started and ended with.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    /// How it ended.
+    pub outcome: Outcome,
+    /// W before the first update.
+    pub initial_weights: Array2<f64>,
+    /// W after the last update.
+    pub final_weights: Array2<f64>,
+}
+
+/// Trains one job on `data`, passing each epoch's measurements to `record`.
+pub fn train(
+    params: &JobParams,
+    schedule: &Schedule,
+    data: &Splits,
+    mut record: impl FnMut(&EpochRecord),
+) -> Trained {
+    let dims = data.dims();
+    let mut w = init_weights(
+        dims,
+        params.init_range,
+        &mut job_rng(params.seed, INIT_STREAM),
+    );
+    let initial_weights = w.clone();
+    let mut sampler = Sampler::new(
+        params.sampling,
+        data.train.len(),
+        params.batch_size,
+        job_rng(params.seed, SAMPLING_STREAM),
+    );
+    let mut ws = Workspace::new(dims);
+    let mut measure = Measure::new(dims);
+
+    let mut outcome = Outcome::Ok;
+    for epoch in 0..=schedule.epochs {
+        if epoch > 0 {
+            sampler.start_epoch();
+            for _ in 0..schedule.updates_per_epoch {
+                let batch = sampler.next_batch();
+                let stepped = update(
+                    params.rule,
+                    params.learning_rate,
+                    params.activation,
+                    &mut w,
+                    &data.train,
+                    batch,
+                    &mut ws,
+                );
+                if let Err(shape) = stepped {
+                    outcome = Outcome::ShapeError(shape);
+                    break;
+                }
+            }
+            if outcome != Outcome::Ok {
+                break;
+            }
+        }
+
+        let rec = measure.epoch(epoch, &w, params, data);
+        record(&rec);
+        if !rec.is_finite() || w.iter().any(|w_ij| !w_ij.is_finite()) {
+            outcome = Outcome::Diverged { epoch };
+            break;
+        }
+        if let (Some(target), Some(val)) = (schedule.validation_loss_below, rec.validation)
+            && val.loss < target
+        {
+            outcome = Outcome::EarlyStop {
+                epoch,
+                validation_loss: val.loss,
+                target,
+            };
+            break;
+        }
+    }
+    Trained {
+        outcome,
+        initial_weights,
+        final_weights: w,
+    }
+}
+
+/// Scratch buffers for measuring a net on the three sets.
+struct Measure {
+    net: Vec<f64>,
+    z: Vec<f64>,
+}
+
+impl Measure {
+    fn new(dims: Dims) -> Self {
+        Measure {
+            net: vec![0.0; dims.outputs],
+            z: vec![0.0; dims.outputs],
+        }
+    }
+
+    fn epoch(&mut self, epoch: u32, w: &Array2<f64>, p: &JobParams, data: &Splits) -> EpochRecord {
+        let mut on = |set| evaluate(w, p.activation, set, &mut self.net, &mut self.z);
+        EpochRecord {
+            epoch,
+            train: on(&data.train).expect("the data loader refuses an empty training set"),
+            validation: on(&data.validation),
+            test: on(&data.test),
+        }
+    }
+}
+
+impl EpochRecord {
+    fn is_finite(&self) -> bool {
+        [Some(self.train), self.validation, self.test]
+            .into_iter()
+            .flatten()
+            .all(|m| m.loss.is_finite())
+    }
+}

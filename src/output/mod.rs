@@ -1,0 +1,5 @@
+//! What a person sees while and after a sweep runs.
+
+pub mod plan;
+pub mod progress;
+pub mod table;

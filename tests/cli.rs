@@ -1,0 +1,311 @@
+//! End-to-end tests of the `sweep` binary on real configs.
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::*;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// Runs `sweep ARGS -o OUT -q` and expects exit status 0.
+fn run_ok(args: &[&str], out: &Path) -> String {
+    let output = cargo_bin_cmd!("sweep")
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .arg("-q")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(output).unwrap()
+}
+
+fn write_config(dir: &TempDir, text: &str) -> PathBuf {
+    let path = dir.path().join("small.toml");
+    fs::write(&path, text).unwrap();
+    path
+}
+
+/// Rows of a CSV file as maps from column name to cell.
+fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            headers
+                .iter()
+                .zip(r.unwrap().iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn header(path: &Path) -> String {
+    fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+const SMALL: &str = r#"
+epochs = 7
+
+[data]
+inputs = ["petal_length", "petal_width"]
+
+[grid]
+rule = ["kronecker", "matmul", "kronecker_input"]
+activation = ["sigmoid", "tanh"]
+learning_rate = [0.05, 0.2]
+seed = { from = 1, count = 2 }
+"#;
+
+#[test]
+fn small_sweep_writes_every_file_with_documented_headers() {
+    let tmp = TempDir::new().unwrap();
+    let config = write_config(&tmp, SMALL);
+    let stdout = run_ok(&[config.to_str().unwrap()], tmp.path());
+    assert!(stdout.contains("matmul") && stdout.contains("kronecker_input"));
+
+    let dir = tmp.path().join("small");
+    let jobs = 3 * 2 * 2 * 2;
+    assert_eq!(
+        header(&dir.join("epochs.csv")),
+        "job_id,rule,activation,learning_rate,seed,batch_size,sampling,init_range,status,\
+         epoch,train_loss,train_error_rate,validation_loss,validation_error_rate,test_loss,test_error_rate"
+    );
+    assert_eq!(
+        header(&dir.join("summary.csv")),
+        "job_id,rule,activation,learning_rate,seed,batch_size,sampling,init_range,status,\
+         message,epochs_run,final_train_loss,final_validation_loss,final_test_loss,\
+         best_train_loss,best_validation_loss,best_validation_epoch,first_epoch_below_target,\
+         final_train_error_rate,final_validation_error_rate,final_test_error_rate"
+    );
+    assert_eq!(header(&dir.join("timings.csv")), "job_id,seconds");
+    assert!(
+        fs::read_to_string(dir.join("config.toml"))
+            .unwrap()
+            .starts_with("sweep_version = ")
+    );
+
+    assert_eq!(rows(&dir.join("epochs.csv")).len(), jobs * (7 + 1));
+    assert_eq!(rows(&dir.join("summary.csv")).len(), jobs);
+    assert_eq!(rows(&dir.join("timings.csv")).len(), jobs);
+    let job_files = fs::read_dir(dir.join("jobs")).unwrap().count();
+    assert_eq!(job_files, jobs);
+    for row in rows(&dir.join("summary.csv")) {
+        assert_eq!(row["status"], "ok", "{row:?}");
+        assert!(
+            dir.join("jobs")
+                .join(format!("{}.csv", row["job_id"]))
+                .exists()
+        );
+    }
+}
+
+#[test]
+fn kronecker_input_is_bit_identical_to_matmul_at_batch_size_one() {
+    let tmp = TempDir::new().unwrap();
+    run_ok(&[], tmp.path());
+    let epochs = rows(&tmp.path().join("grid/epochs.csv"));
+    let metrics = |rule: &str| -> Vec<Vec<String>> {
+        epochs
+            .iter()
+            .filter(|r| r["rule"] == rule)
+            .map(|r| {
+                [
+                    "activation",
+                    "learning_rate",
+                    "seed",
+                    "epoch",
+                    "train_loss",
+                    "train_error_rate",
+                    "validation_loss",
+                    "test_loss",
+                ]
+                .iter()
+                .map(|c| r[*c].clone())
+                .collect()
+            })
+            .collect()
+    };
+    let matmul = metrics("matmul");
+    assert!(matmul.len() > 60, "the default grid trains matmul jobs");
+    // Shortest round-trip text is equal exactly when the bits are.
+    assert_eq!(matmul, metrics("kronecker_input"));
+    assert_ne!(matmul, metrics("kronecker"));
+}
+
+#[test]
+fn printed_kronecker_rule_cannot_run_on_four_feature_iris() {
+    let tmp = TempDir::new().unwrap();
+    let stdout = run_ok(&[repo("configs/iris4.toml").to_str().unwrap()], tmp.path());
+    assert!(stdout.contains("shape_error"));
+    for row in rows(&tmp.path().join("iris4/summary.csv")) {
+        if row["rule"] == "kronecker" {
+            assert_eq!(row["status"], "shape_error");
+            assert!(row["message"].contains("3×3"), "{}", row["message"]);
+            assert!(row["message"].contains("5×3"), "{}", row["message"]);
+            assert_eq!(row["epochs_run"], "0");
+        } else {
+            assert!(
+                ["ok", "early_stop"].contains(&row["status"].as_str()),
+                "{row:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn kronecker_forms_refuse_batches_of_two() {
+    let tmp = TempDir::new().unwrap();
+    let config = write_config(
+        &tmp,
+        "epochs = 3\n[data]\ninputs = [\"petal_length\", \"petal_width\"]\n[grid]\nbatch_size = 2\n",
+    );
+    run_ok(&[config.to_str().unwrap()], tmp.path());
+    let summary = rows(&tmp.path().join("small/summary.csv"));
+    let status: BTreeMap<_, _> = summary
+        .iter()
+        .map(|r| {
+            (
+                r["rule"].clone(),
+                (r["status"].clone(), r["message"].clone()),
+            )
+        })
+        .collect();
+    assert_eq!(status["matmul"].0, "ok");
+    for rule in ["kronecker", "kronecker_input"] {
+        assert_eq!(status[rule].0, "shape_error");
+        assert!(status[rule].1.contains("batch of 2"), "{}", status[rule].1);
+    }
+}
+
+#[test]
+fn same_seed_same_epoch_zero_loss_for_every_rule_and_learning_rate() {
+    let tmp = TempDir::new().unwrap();
+    run_ok(&[], tmp.path());
+    let mut first_loss: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut by_seed: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in rows(&tmp.path().join("grid/epochs.csv")) {
+        if row["epoch"] == "0" {
+            let key = (row["seed"].clone(), row["activation"].clone());
+            let loss = first_loss
+                .entry(key)
+                .or_insert_with(|| row["train_loss"].clone());
+            assert_eq!(*loss, row["train_loss"], "{row:?}");
+            by_seed
+                .entry(row["seed"].clone())
+                .or_default()
+                .push(row["train_loss"].clone());
+        }
+    }
+    assert_eq!(first_loss.len(), 10 * 2);
+    // Different seeds do start from different weights.
+    assert_ne!(by_seed["1"][0], by_seed["2"][0]);
+}
+
+fn results_bytes(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().unwrap() != "timings.csv" {
+                files.insert(
+                    path.strip_prefix(dir).unwrap().to_path_buf(),
+                    fs::read(&path).unwrap(),
+                );
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn results_are_byte_identical_across_thread_counts_and_reruns() {
+    let tmp = TempDir::new().unwrap();
+    let one = tmp.path().join("one");
+    let two = tmp.path().join("two");
+    run_ok(&["-j", "1"], &one);
+    run_ok(&["-j", "2"], &two);
+    let a = results_bytes(&one.join("grid"));
+    let b = results_bytes(&two.join("grid"));
+    assert!(a.len() > 180, "every job file is compared");
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        assert!(
+            bytes == &b[path],
+            "{} differs between -j 1 and -j 2",
+            path.display()
+        );
+    }
+    run_ok(&["-j", "2"], &one);
+    assert!(
+        a == results_bytes(&one.join("grid")),
+        "a rerun changed the results"
+    );
+}
+
+#[test]
+fn misspelt_key_exits_2_and_names_it() {
+    let tmp = TempDir::new().unwrap();
+    let config = write_config(&tmp, "[grid]\nlerning_rate = [0.1]\n");
+    cargo_bin_cmd!("sweep")
+        .arg(&config)
+        .arg("-o")
+        .arg(tmp.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("small.toml:2:1")
+                .and(predicate::str::contains("`lerning_rate`"))
+                .and(predicate::str::contains("did you mean `learning_rate`")),
+        );
+    assert!(
+        !tmp.path().join("small").exists(),
+        "nothing is written for a bad config"
+    );
+}
+
+#[test]
+fn default_run_matches_the_shipped_grid_config() {
+    let tmp = TempDir::new().unwrap();
+    let built_in = tmp.path().join("built-in");
+    let file = tmp.path().join("file");
+    run_ok(&[], &built_in);
+    run_ok(&[repo("configs/grid.toml").to_str().unwrap()], &file);
+    let a = fs::read(built_in.join("grid/summary.csv")).unwrap();
+    let b = fs::read(file.join("grid/summary.csv")).unwrap();
+    assert!(a == b);
+}
+
+#[test]
+fn dry_run_plans_and_writes_nothing() {
+    let tmp = TempDir::new().unwrap();
+    cargo_bin_cmd!("sweep")
+        .arg(repo("configs/iris4.toml"))
+        .arg("--dry-run")
+        .arg("-o")
+        .arg(tmp.path())
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("jobs: 180")
+                .and(predicate::str::contains("shape_error: 60 jobs"))
+                .and(predicate::str::contains("3×3")),
+        );
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
