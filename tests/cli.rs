@@ -309,3 +309,32 @@ fn dry_run_plans_and_writes_nothing() {
         );
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn csv_source_is_read_relative_to_the_config_and_weights_are_written() {
+    let tmp = TempDir::new().unwrap();
+    fs::create_dir(tmp.path().join("data")).unwrap();
+    fs::write(
+        tmp.path().join("data/points.csv"),
+        "a,b,label\n1,2,x\n2,1,y\n3,3,x\n0,1,y\n1,1,x\n2,2,y\n5,1,x\n1,5,y\n",
+    )
+    .unwrap();
+    let config = write_config(
+        &tmp,
+        "epochs = 3\n[data]\nsource = \"data/points.csv\"\ntarget = \"label\"\n\
+         [grid]\nrule = \"matmul\"\n[output]\nweights = true\n",
+    );
+    run_ok(&[config.to_str().unwrap()], &tmp.path().join("out"));
+    let dir = tmp.path().join("out/small");
+    assert_eq!(rows(&dir.join("epochs.csv")).len(), 4);
+    let weights = rows(&dir.join("weights/matmul-sigmoid-lr0.1-b1-random-r0.5-s1.csv"));
+    // Two inputs and the bias, before and after; one column per class.
+    assert_eq!(weights.len(), 6);
+    assert_eq!(weights[2]["input"], "bias");
+    assert_eq!(weights[3]["weights"], "final");
+    assert!(weights[0].contains_key("x") && weights[0].contains_key("y"));
+    assert_ne!(
+        weights[0]["x"], weights[3]["x"],
+        "training moved the weights"
+    );
+}

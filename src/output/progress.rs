@@ -1,7 +1,7 @@
 //! Progress on stderr: a live bar on a terminal, plain lines elsewhere
 //! (a log file, CI), nothing with `--quiet`.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
@@ -28,9 +28,15 @@ impl Progress {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{elapsed_precise} [{bar:30}] {pos}/{len} jobs · ETA {eta} · {per_sec}",
+                    "{elapsed_precise} [{bar:30}] {pos}/{len} jobs · ETA {eta} · {rate}",
                 )
                 .expect("the template is valid")
+                .with_key(
+                    "rate",
+                    |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.1} jobs/s", state.per_sec());
+                    },
+                )
                 .progress_chars("=> "),
             );
             bar.enable_steady_tick(Duration::from_millis(200));
