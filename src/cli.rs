@@ -29,4 +29,9 @@ pub struct Cli {
     /// No progress on stderr
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// When the results folder holds results of a different config, delete
+    /// them and start afresh (without it, such a run is refused)
+    #[arg(long)]
+    pub force: bool,
 }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod data;
 pub mod export;
 pub mod grid;
+pub mod interrupt;
 pub mod nn;
 pub mod output;
 pub mod runner;
@@ -22,7 +23,10 @@ pub mod suggest;
 /// data) and nothing ran, 1 otherwise.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     let bad_input = err.chain().any(|e| {
-        e.is::<config::ConfigError>() || e.is::<data::DataError>() || e.is::<grid::GridError>()
+        e.is::<config::ConfigError>()
+            || e.is::<data::DataError>()
+            || e.is::<grid::GridError>()
+            || e.is::<export::ResultsError>()
     });
     if bad_input { 2 } else { 1 }
 }

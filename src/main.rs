@@ -3,10 +3,12 @@ use clap::Parser;
 use std::process::ExitCode;
 use sweep::cli::Cli;
 use sweep::config::Config;
+use sweep::data;
+use sweep::export::csv::{TimingLog, write_aggregates};
 use sweep::grid::Plan;
+use sweep::interrupt::{self, Interrupt};
 use sweep::output::{plan, progress::Progress, table::RuleTable};
 use sweep::runner::{self, Sweep};
-use sweep::{data, export};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -20,6 +22,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let interrupt = Interrupt::install().context("cannot catch Ctrl-C")?;
     let origin = cli
         .config
         .as_ref()
@@ -41,39 +44,51 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let jobs: Vec<_> = sweep.plan.jobs().collect();
-    sweep.dir.create(sweep.config.output.weights)?;
-    export::config::write(&sweep.dir, &sweep.config)?;
-    let progress = Progress::new(jobs.len() as u64, cli.quiet);
+    sweep.dir.prepare(&sweep.config, cli.force)?;
+    let timings = TimingLog::open(&sweep.dir)?;
+    let progress = Progress::new(sweep.pending(), cli.quiet);
     progress.say(&format!(
-        "sweep: {} jobs → {}",
-        jobs.len(),
+        "sweep: {} jobs to run → {}",
+        sweep.pending(),
         sweep.root().display()
     ));
-    let reports = runner::run(&sweep, &jobs, cli.threads.map(|n| n.get()), &progress)?;
-    progress.finish(reports.len() as u64);
+    let report = runner::run(
+        &sweep,
+        cli.threads.map(|n| n.get()),
+        &progress,
+        &interrupt,
+        &timings,
+    )?;
+    progress.finish(report.ran);
 
     let target = sweep.config.stop.validation_loss_below;
     let mut table = RuleTable::new(target);
-    export::csv::write_aggregates(
+    let written = write_aggregates(
         &sweep.dir,
-        jobs.into_iter(),
+        sweep.plan.jobs(),
         sweep.data.dims(),
         target,
-        |s| table.add(s),
+        &report.failed,
+        |row| table.add(row),
     )
     .context("cannot write the aggregate files")?;
-    export::csv::write_timings(
-        &sweep.dir,
-        &reports
-            .iter()
-            .map(|r| (r.id.clone(), r.seconds))
-            .collect::<Vec<_>>(),
-    )?;
     print!("{}", table.render());
-    let failed = reports.iter().filter(|r| r.result.is_err()).count();
-    if failed > 0 {
-        eprintln!("sweep: {failed} jobs failed; rerun to retry them");
+    for e in &report.write_errors {
+        eprintln!("sweep: error: {e}");
+    }
+    if report.interrupted {
+        eprintln!(
+            "sweep: interrupted with {} of {} jobs finished; run the same command again to resume",
+            written.finished,
+            written.finished + written.missing
+        );
+        return Ok(ExitCode::from(interrupt::EXIT_STATUS));
+    }
+    if !report.failed.is_empty() || !report.write_errors.is_empty() {
+        eprintln!(
+            "sweep: {} jobs failed; run the same command again to retry them",
+            report.failed.len()
+        );
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

@@ -4,15 +4,20 @@
 
 use crate::config::{Config, ConfigError};
 use crate::data::Splits;
+use crate::export::csv::TimingLog;
 use crate::export::{self, ResultsDir};
 use crate::grid::{JobParams, Plan};
+use crate::interrupt::Interrupt;
+use crate::nn::EpochRecord;
 use crate::nn::train::{Schedule, train};
-use crate::nn::{EpochRecord, Status};
 use crate::output::progress::Progress;
 use anyhow::Context;
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 /// Everything a run needs, checked and resolved.
@@ -79,51 +84,100 @@ impl Sweep {
     }
 }
 
-/// How one job went, as far as the run is concerned.
-#[derive(Debug, Clone)]
-pub struct JobReport {
-    /// The job's id.
-    pub id: String,
-    /// Wall time of the job, seconds.
-    pub seconds: f64,
-    /// Its outcome, or why it has none (a panic, a write error).
-    pub result: Result<Status, String>,
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct RunReport {
+    /// Jobs this run trained and wrote.
+    pub ran: u64,
+    /// Jobs that failed (a panic, a file that could not be written): id → why.
+    pub failed: BTreeMap<String, String>,
+    /// Files other than job files that could not be written.
+    pub write_errors: Vec<String>,
+    /// Whether a signal stopped the run before every job had started.
+    pub interrupted: bool,
 }
 
-/// Runs `jobs` on `threads` threads (all cores when `None`), writing each
-/// job's file as it finishes. A job that panics or cannot write is reported
-/// as failed; the others still run.
+impl Sweep {
+    /// Jobs of the plan whose file is not there yet.
+    pub fn pending(&self) -> u64 {
+        self.plan
+            .jobs()
+            .filter(|p| !self.dir.job_file(&p.id()).exists())
+            .count() as u64
+    }
+}
+
+/// Runs every job of the plan that has no job file yet, on `threads`
+/// threads (all cores when `None`), each writing its own file as it
+/// finishes. A job that panics or cannot write is noted as failed and the
+/// others still run. Once `interrupt` is set, no further job starts.
 pub fn run(
     sweep: &Sweep,
-    jobs: &[JobParams],
     threads: Option<usize>,
     progress: &Progress,
-) -> anyhow::Result<Vec<JobReport>> {
+    interrupt: &Interrupt,
+    timings: &TimingLog,
+) -> anyhow::Result<RunReport> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()
         .context("cannot start the worker threads")?;
-    Ok(pool.install(|| {
-        jobs.par_iter()
-            .map(|p| {
-                let started = Instant::now();
-                let result = catch_unwind(AssertUnwindSafe(|| run_job(sweep, p)))
-                    .unwrap_or_else(|panic| Err(panic_message(&panic)));
-                progress.job_done();
-                if let Err(why) = &result {
-                    progress.say(&format!("sweep: job {} failed: {why}", p.id()));
+    let injected_panic = std::env::var(PANIC_JOB_VAR).ok();
+    let ran = AtomicU64::new(0);
+    let failed = Mutex::new(BTreeMap::new());
+    let write_errors = Mutex::new(Vec::new());
+    // Cells by index, not a list of jobs: a plan of millions is never held in memory.
+    pool.install(|| {
+        (0..sweep.plan.cross_len()).into_par_iter().for_each(|k| {
+            let p = sweep.plan.cell(k);
+            let id = p.id();
+            if interrupt.requested()
+                || sweep.plan.is_excluded(&p)
+                || sweep.dir.job_file(&id).exists()
+            {
+                return;
+            }
+            let started = Instant::now();
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                if injected_panic.as_deref() == Some(id.as_str()) {
+                    panic!("injected by {PANIC_JOB_VAR}");
                 }
-                JobReport {
-                    id: p.id(),
-                    seconds: started.elapsed().as_secs_f64(),
-                    result,
+                run_job(sweep, &p)
+            }))
+            .unwrap_or_else(|panic| Err(panic_message(&panic)));
+            match result {
+                Ok(()) => {
+                    ran.fetch_add(1, Ordering::Relaxed);
+                    if let Err(e) = timings.record(&id, started.elapsed().as_secs_f64()) {
+                        lock(&write_errors).push(format!("cannot write `timings.csv`: {e}"));
+                    }
                 }
-            })
-            .collect()
-    }))
+                Err(why) => {
+                    progress.say(&format!("sweep: job {id} failed: {why}"));
+                    lock(&failed).insert(id, why);
+                }
+            }
+            progress.job_done();
+        })
+    });
+    Ok(RunReport {
+        ran: ran.into_inner(),
+        failed: failed.into_inner().unwrap_or_else(|p| p.into_inner()),
+        write_errors: write_errors.into_inner().unwrap_or_else(|p| p.into_inner()),
+        interrupted: interrupt.requested(),
+    })
 }
 
-fn run_job(sweep: &Sweep, p: &JobParams) -> Result<Status, String> {
+/// Names a job id whose job panics on purpose: how the tests check that a
+/// failing job does not sink the sweep.
+pub const PANIC_JOB_VAR: &str = "SWEEP_TEST_PANIC_JOB";
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A job that panicked holds no lock: the data is still whole.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn run_job(sweep: &Sweep, p: &JobParams) -> Result<(), String> {
     let schedule = sweep.schedule_for(p);
     let mut rows: Vec<EpochRecord> = Vec::with_capacity(schedule.epochs as usize + 1);
     let trained = train(p, &schedule, &sweep.data, |r| rows.push(*r));
@@ -141,8 +195,7 @@ fn run_job(sweep: &Sweep, p: &JobParams) -> Result<Status, String> {
         .map_err(|e| format!("{e:#}"))?;
     }
     // The job file last: its presence is what marks the job finished.
-    export::csv::write_job(&sweep.dir, p, status, &rows).map_err(|e| format!("{e:#}"))?;
-    Ok(status)
+    export::csv::write_job(&sweep.dir, p, status, &rows).map_err(|e| format!("{e:#}"))
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

@@ -3,7 +3,8 @@
 
 use super::{ResultsDir, write_atomic};
 use crate::config::Config;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 /// The version written into `config.toml`.
@@ -22,6 +23,56 @@ pub fn render(config: &Config) -> anyhow::Result<String> {
         sweep_version: VERSION,
         config,
     })?)
+}
+
+/// The config recorded in `text` (a `config.toml`), without the version line.
+pub fn parse(text: &str) -> anyhow::Result<Config> {
+    let mut table: toml::Table = toml::from_str(text)?;
+    table.remove("sweep_version");
+    Ok(Config::deserialize(table)?)
+}
+
+/// What differs between the config that made a results folder and the one
+/// now, one `key: recorded → now` line per key. Compared as written to
+/// `config.toml`, so the resolved values count, not the file's text.
+pub fn differences(recorded: &Config, now: &Config) -> anyhow::Result<Vec<String>> {
+    let flat = |c: &Config| -> anyhow::Result<BTreeMap<String, String>> {
+        let mut out = BTreeMap::new();
+        flatten("", &toml::Value::try_from(c)?, &mut out);
+        Ok(out)
+    };
+    let (old, new) = (flat(recorded)?, flat(now)?);
+    let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let absent = "(absent)".to_string();
+    Ok(keys
+        .into_iter()
+        .filter(|k| old.get(*k) != new.get(*k))
+        .map(|k| {
+            format!(
+                "  {k}: {} → {}",
+                old.get(k).unwrap_or(&absent),
+                new.get(k).unwrap_or(&absent)
+            )
+        })
+        .collect())
+}
+
+fn flatten(prefix: &str, value: &toml::Value, out: &mut BTreeMap<String, String>) {
+    match value {
+        toml::Value::Table(table) => {
+            for (k, v) in table {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_string(), other.to_string());
+        }
+    }
 }
 
 /// Writes `config.toml`.
@@ -45,7 +96,17 @@ mod tests {
             text.starts_with(&format!("sweep_version = \"{VERSION}\"")),
             "{text}"
         );
-        let body: String = text.lines().skip(1).collect::<Vec<_>>().join("\n");
-        assert_eq!(Config::parse(&body, "config.toml", "x").unwrap(), config);
+        assert_eq!(parse(&text).unwrap(), config);
+        assert!(differences(&config, &config).unwrap().is_empty());
+    }
+
+    #[test]
+    fn differences_name_the_changed_keys() {
+        let a = Config::parse(DEFAULT_GRID, "grid.toml", "grid").unwrap();
+        let mut b = a.clone();
+        b.epochs = 7;
+        b.data.seed = 3;
+        let diff = differences(&a, &b).unwrap();
+        assert_eq!(diff, ["  data.seed: 0 → 3", "  epochs: 100 → 7"]);
     }
 }

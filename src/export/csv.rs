@@ -4,14 +4,16 @@
 //! always rebuilt from job files alone: whatever run (or resumed run)
 //! finished a job, the aggregates come out the same.
 
-use super::{AtomicFile, ResultsDir, float, write_atomic};
+use super::{AtomicFile, ResultsDir, ResultsError, float, write_atomic};
 use crate::grid::JobParams;
 use crate::nn::metrics::Metrics;
 use crate::nn::{Dims, EpochRecord, Outcome, Status};
 use anyhow::{Context, bail};
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::Mutex;
 
 /// Columns that name a job: its id and its parameters.
 pub const PARAM_COLUMNS: [&str; 8] = [
@@ -275,6 +277,15 @@ impl JobSummary {
     }
 }
 
+/// A row of `summary.csv`.
+#[derive(Debug, Clone, Copy)]
+pub enum Row<'a> {
+    /// A job with an outcome.
+    Finished(&'a JobSummary),
+    /// A job that failed in this run.
+    Failed(&'a JobParams),
+}
+
 /// What building the aggregates found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Aggregated {
@@ -285,14 +296,16 @@ pub struct Aggregated {
 }
 
 /// Rebuilds `epochs.csv` and `summary.csv` from the job files of `jobs`, in
-/// plan order, streaming: one job file is in memory at a time. Each
-/// summary is also handed to `on_summary`.
+/// plan order, streaming: one job file is in memory at a time. A job in
+/// `failed` (job id → why) that has no job file gets a `failed` row in
+/// `summary.csv`. Each row is also handed to `on_row`.
 pub fn write_aggregates(
     dir: &ResultsDir,
     jobs: impl Iterator<Item = JobParams>,
     dims: Dims,
     target: Option<f64>,
-    mut on_summary: impl FnMut(&JobSummary),
+    failed: &BTreeMap<String, String>,
+    mut on_row: impl FnMut(Row<'_>),
 ) -> anyhow::Result<Aggregated> {
     let mut counts = Aggregated::default();
     let mut epochs_file = AtomicFile::create(&dir.file("epochs.csv"))?;
@@ -304,6 +317,13 @@ pub fn write_aggregates(
     writeln!(epochs, "{}", epoch_header().join(","))?;
     for p in jobs {
         let Some(file) = read_job(&dir.job_file(&p.id()))? else {
+            if let Some(why) = failed.get(&p.id()) {
+                let mut row = params(&p).to_vec();
+                row.extend(["failed".to_string(), why.clone()]);
+                row.resize(PARAM_COLUMNS.len() + SUMMARY_COLUMNS.len(), String::new());
+                summary.write_record(row)?;
+                on_row(Row::Failed(&p));
+            }
             counts.missing += 1;
             continue;
         };
@@ -311,7 +331,7 @@ pub fn write_aggregates(
             .with_context(|| format!("job file `{}`", dir.job_file(&p.id()).display()))?;
         epochs.write_all(file.body.as_bytes())?;
         summary.write_record(s.record())?;
-        on_summary(&s);
+        on_row(Row::Finished(&s));
         counts.finished += 1;
     }
     summary.flush()?;
@@ -321,16 +341,50 @@ pub fn write_aggregates(
     Ok(counts)
 }
 
-/// Writes `timings.csv`: wall seconds per job run now, in plan order.
-pub fn write_timings(dir: &ResultsDir, timings: &[(String, f64)]) -> anyhow::Result<()> {
-    write_atomic(&dir.file("timings.csv"), |w| {
-        let mut out = csv::Writer::from_writer(w);
-        out.write_record(TIMING_COLUMNS)?;
-        for (id, seconds) in timings {
-            out.write_record([id.as_str(), &format!("{seconds:.6}")])?;
+/// `timings.csv`, appended to as jobs finish: wall seconds per job.
+///
+/// The one file that differs between runs, so the one not rebuilt in plan
+/// order: each line is one `write` to a file opened for appending, so
+/// resumed runs and concurrent shards add to it without tearing lines.
+#[derive(Debug)]
+pub struct TimingLog {
+    file: Mutex<fs::File>,
+}
+
+impl TimingLog {
+    /// Opens `timings.csv` for appending, writing the header if it is new.
+    pub fn open(dir: &ResultsDir) -> Result<TimingLog, ResultsError> {
+        let path = dir.file("timings.csv");
+        let open = || fs::OpenOptions::new().append(true).open(&path);
+        let file = match fs::OpenOptions::new()
+            .append(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut new) => new
+                .write_all(format!("{}\n", TIMING_COLUMNS.join(",")).as_bytes())
+                .map(|()| new),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => open(),
+            Err(e) => Err(e),
         }
-        Ok(out.flush()?)
-    })
+        .map_err(|e| ResultsError::Unwritable {
+            dir: dir.root().to_path_buf(),
+            reason: format!("cannot write `{}`: {e}", path.display()),
+        })?;
+        Ok(TimingLog {
+            file: Mutex::new(file),
+        })
+    }
+
+    /// Appends one job's line.
+    pub fn record(&self, job_id: &str, seconds: f64) -> io::Result<()> {
+        let line = format!("{job_id},{seconds:.6}\n");
+        let mut file = self
+            .file
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        file.write_all(line.as_bytes())
+    }
 }
 
 #[cfg(test)]

@@ -5,10 +5,59 @@ pub mod config;
 pub mod csv;
 pub mod weights;
 
+use crate::config::Config;
 use anyhow::Context;
 use std::fs;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
+
+/// Files a run writes directly in the results folder.
+pub const AGGREGATE_FILES: [&str; 6] = [
+    "config.toml",
+    "epochs.csv",
+    "summary.csv",
+    "curves.csv",
+    "loss.svg",
+    "timings.csv",
+];
+
+/// A results folder that cannot take this run's results.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    /// It holds results of another config.
+    #[error(
+        "`{}` holds results of a different config; what changed (recorded → now):\n{changes}\n\
+         run with --force to delete those results and start afresh, \
+         or give the sweep another `name` or -o DIR",
+        dir.display()
+    )]
+    Changed {
+        /// The folder.
+        dir: PathBuf,
+        /// One line per changed key.
+        changes: String,
+    },
+    /// It holds something this version cannot read as a config.
+    #[error(
+        "`{}` is not a config.toml this version of sweep can read ({reason}); \
+         run with --force to delete the folder's results and start afresh",
+        path.display()
+    )]
+    Unrecognised {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// It cannot be created or written.
+    #[error("results folder `{}` cannot be written: {reason}; choose another with -o DIR", dir.display())]
+    Unwritable {
+        /// The folder.
+        dir: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
 
 /// `<output.dir>/<name>/` and the files in it.
 #[derive(Debug, Clone)]
@@ -24,17 +73,107 @@ impl ResultsDir {
         }
     }
 
-    /// Creates the folder, its `jobs/` subfolder and, when asked, `weights/`.
-    pub fn create(&self, weights: bool) -> anyhow::Result<()> {
+    /// Makes the folder ready for `config`'s results, before any job runs.
+    ///
+    /// Results of the same config are kept (the run resumes); results of
+    /// another config are refused, or with `force` deleted. Temporary files
+    /// of runs that were killed are removed, and the config is recorded.
+    pub fn prepare(&self, config: &Config, force: bool) -> Result<(), ResultsError> {
+        let recorded_path = self.file("config.toml");
+        let conflict = match fs::read_to_string(&recorded_path) {
+            Ok(text) => match self::config::parse(&text) {
+                Ok(recorded) => {
+                    let changes = self::config::differences(&recorded, config).map_err(|e| {
+                        ResultsError::Unrecognised {
+                            path: recorded_path.clone(),
+                            reason: format!("{e:#}"),
+                        }
+                    })?;
+                    (!changes.is_empty()).then(|| ResultsError::Changed {
+                        dir: self.root.clone(),
+                        changes: changes.join("\n"),
+                    })
+                }
+                Err(e) => Some(ResultsError::Unrecognised {
+                    path: recorded_path.clone(),
+                    reason: format!("{e:#}"),
+                }),
+            },
+            // Job files without a recorded config: not ours to mix with.
+            Err(_) if fs::read_dir(self.jobs_dir()).is_ok_and(|mut d| d.next().is_some()) => {
+                Some(ResultsError::Unrecognised {
+                    path: recorded_path.clone(),
+                    reason: "the folder has job files but no config.toml".into(),
+                })
+            }
+            Err(_) => None,
+        };
+        let unwritable = |e: anyhow::Error| ResultsError::Unwritable {
+            dir: self.root.clone(),
+            reason: format!("{e:#}"),
+        };
+        match conflict {
+            Some(conflict) if !force => return Err(conflict),
+            Some(_) => self.clear().map_err(unwritable)?,
+            None => {}
+        }
+        self.create(config.output.weights).map_err(unwritable)?;
+        self.remove_stale_temp_files();
+        self::config::write(self, config).map_err(unwritable)
+    }
+
+    fn create(&self, weights: bool) -> anyhow::Result<()> {
         let mut dirs = vec![self.jobs_dir()];
         if weights {
             dirs.push(self.weights_dir());
         }
         for dir in dirs {
             fs::create_dir_all(&dir)
-                .with_context(|| format!("cannot create results folder `{}`", dir.display()))?;
+                .with_context(|| format!("cannot create `{}`", dir.display()))?;
         }
         Ok(())
+    }
+
+    /// Deletes every result a run writes, and nothing else in the folder.
+    fn clear(&self) -> anyhow::Result<()> {
+        for dir in [self.jobs_dir(), self.weights_dir()] {
+            match fs::remove_dir_all(&dir) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e).with_context(|| format!("cannot delete `{}`", dir.display()));
+                }
+                _ => {}
+            }
+        }
+        for name in AGGREGATE_FILES {
+            let path = self.file(name);
+            match fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e).with_context(|| format!("cannot delete `{}`", path.display()));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the temporary files of writers that no longer run (a run
+    /// killed mid-write); those of live processes, such as another shard,
+    /// are left alone.
+    fn remove_stale_temp_files(&self) {
+        for dir in [self.root.clone(), self.jobs_dir(), self.weights_dir()] {
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let Some(pid) = temp_file_pid(&name) else {
+                    continue;
+                };
+                if !Path::new("/proc").join(pid.to_string()).exists() {
+                    let _ = fs::remove_file(entry.path());
+                }
+            }
+        }
     }
 
     /// The folder itself.
@@ -86,6 +225,8 @@ impl AtomicFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // The writer's pid keeps concurrent writers apart and tells a later
+        // run whether the file was left by a process that died.
         let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
         let file =
             fs::File::create(&tmp).with_context(|| format!("cannot write `{}`", path.display()))?;
@@ -133,6 +274,12 @@ pub fn write_atomic(
     file.commit()
 }
 
+/// The process id in a temporary file's name `.<name>.<pid>.tmp`.
+fn temp_file_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    rest.rsplit_once('.')?.1.parse().ok()
+}
+
 /// A float in Rust's shortest form that reads back to the same bits.
 pub fn float(x: f64) -> String {
     format!("{x:?}")
@@ -150,6 +297,13 @@ mod tests {
             assert!(back.to_bits() == x.to_bits() || (x.is_nan() && back.is_nan()));
         }
         assert_eq!(float(0.1), "0.1");
+    }
+
+    #[test]
+    fn temp_file_names_carry_the_pid() {
+        assert_eq!(temp_file_pid(".summary.csv.1234.tmp"), Some(1234));
+        assert_eq!(temp_file_pid("summary.csv"), None);
+        assert_eq!(temp_file_pid(".x.tmp"), None);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The table printed at the end of a run: per rule, how its jobs ended and
 //! how well they trained.
 
-use crate::export::csv::JobSummary;
+use crate::export::csv::{JobSummary, Row};
 use crate::nn::{Rule, Status};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -16,6 +16,7 @@ pub struct RuleTable {
 #[derive(Debug, Clone, Default)]
 struct Tally {
     by_status: BTreeMap<Status, u64>,
+    failed: u64,
     final_train_loss: Vec<f64>,
     epochs_to_target: Vec<f64>,
 }
@@ -29,8 +30,15 @@ impl RuleTable {
         }
     }
 
-    /// Counts one job.
-    pub fn add(&mut self, s: &JobSummary) {
+    /// Counts one row of `summary.csv`.
+    pub fn add(&mut self, row: Row<'_>) {
+        match row {
+            Row::Finished(s) => self.add_finished(s),
+            Row::Failed(p) => self.rules.entry(p.rule).or_default().failed += 1,
+        }
+    }
+
+    fn add_finished(&mut self, s: &JobSummary) {
         let tally = self.rules.entry(s.params.rule).or_default();
         let status = s.outcome.status();
         *tally.by_status.entry(status).or_default() += 1;
@@ -47,6 +55,7 @@ impl RuleTable {
     pub fn render(&self) -> String {
         let mut header = vec!["rule", "jobs"];
         header.extend(Status::ALL.map(Status::name));
+        header.push("failed");
         header.push("median final train loss");
         if self.target.is_some() {
             header.push("median epochs to target");
@@ -55,11 +64,12 @@ impl RuleTable {
         for (rule, tally) in &self.rules {
             let mut row = vec![
                 rule.to_string(),
-                tally.by_status.values().sum::<u64>().to_string(),
+                (tally.by_status.values().sum::<u64>() + tally.failed).to_string(),
             ];
             row.extend(
                 Status::ALL.map(|s| tally.by_status.get(&s).copied().unwrap_or(0).to_string()),
             );
+            row.push(tally.failed.to_string());
             row.push(median(&tally.final_train_loss).map_or("-".into(), short));
             if self.target.is_some() {
                 row.push(
