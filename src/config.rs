@@ -11,7 +11,6 @@ use serde::de::{self, Deserializer, IntoDeserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::marker::PhantomData;
-use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 /// The built-in default experiment, the same as `configs/grid.toml`.
@@ -155,7 +154,7 @@ pub struct GridConfig {
     /// Job seeds.
     pub seed: Seeds,
     /// Samples per update.
-    pub batch_size: Axis<NonZeroUsize>,
+    pub batch_size: Axis<BatchSize>,
     /// How samples are chosen.
     pub sampling: Axis<Sampling>,
     /// r of the initial weights' range [−r, r].
@@ -172,7 +171,7 @@ impl Default for GridConfig {
             activation: Axis(vec![Activation::Sigmoid]),
             learning_rate: Axis(vec![LearningRate(0.1)]),
             seed: Seeds::List(vec![1]),
-            batch_size: Axis(vec![NonZeroUsize::MIN]),
+            batch_size: Axis(vec![BatchSize(1)]),
             sampling: Axis(vec![Sampling::Random]),
             init_range: Axis(vec![InitRange(0.5)]),
             exclude: Vec::new(),
@@ -280,6 +279,36 @@ impl From<LearningRate> for f64 {
     }
 }
 
+/// Samples per update: a whole number ≥ 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct BatchSize(pub usize);
+
+impl TryFrom<i64> for BatchSize {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Self, String> {
+        match usize::try_from(v) {
+            Ok(b) if b >= 1 => Ok(BatchSize(b)),
+            _ => Err(format!(
+                "batch size {v} is not accepted: it must be a whole number from 1 \
+                 to the number of training samples"
+            )),
+        }
+    }
+}
+
+impl From<BatchSize> for i64 {
+    fn from(v: BatchSize) -> i64 {
+        v.0 as i64
+    }
+}
+
+impl fmt::Display for BatchSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// r of the initial weights' range [−r, r]: zero or positive, finite.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "f64", into = "f64")]
@@ -323,7 +352,7 @@ pub struct Selector {
     pub seed: Option<Axis<u64>>,
     /// Batch sizes.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub batch_size: Option<Axis<NonZeroUsize>>,
+    pub batch_size: Option<Axis<BatchSize>>,
     /// Samplings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sampling: Option<Axis<Sampling>>,
@@ -685,7 +714,7 @@ mod tests {
             ("[grid]\nlearning_rate = [0.1, -1]", "learning rate -1"),
             ("[grid]\nlearning_rate = nan", "learning rate NaN"),
             ("epochs = 0", "epochs = 0"),
-            ("[grid]\nbatch_size = 0", "nonzero"),
+            ("[grid]\nbatch_size = 0", "batch size 0"),
             ("[grid]\nrule = []", "empty list"),
             ("[grid]\nseed = { from = 1, count = 0 }", "count = 0"),
             (

@@ -137,7 +137,7 @@ impl Plan {
         };
         let init_range = g.init_range.0[digit(g.init_range.0.len())].0;
         let sampling = g.sampling.0[digit(g.sampling.0.len())];
-        let batch_size = g.batch_size.0[digit(g.batch_size.0.len())].get();
+        let batch_size = g.batch_size.0[digit(g.batch_size.0.len())].0;
         let learning_rate = g.learning_rate.0[digit(g.learning_rate.0.len())].0;
         let activation = g.activation.0[digit(g.activation.0.len())];
         let rule = g.rule.0[digit(g.rule.0.len())];
@@ -200,7 +200,7 @@ impl Selector {
             && self
                 .batch_size
                 .as_ref()
-                .is_none_or(|a| a.0.iter().any(|v| v.get() == p.batch_size))
+                .is_none_or(|a| a.0.iter().any(|v| v.0 == p.batch_size))
             && any(&self.sampling, p.sampling)
             && self
                 .init_range

@@ -34,7 +34,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         .and_then(|p| p.parent())
         .unwrap_or(".".as_ref());
     let data = data::load(&config.data, config.bias, base_dir)?;
-    let plan = Plan::new(&config.grid)?;
+    let plan = Plan::new(&config.grid).with_context(|| origin.clone())?;
     let sweep = Sweep::new(config, &origin, data, plan, cli.out.as_deref())?;
     for k in sweep.plan.unused_excludes() {
         eprintln!("sweep: warning: grid.exclude[{k}] matches no cell of the grid");
@@ -70,21 +70,26 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         target,
         &report.failed,
         |row| table.add(row),
-    )
-    .context("cannot write the aggregate files")?;
+    );
     print!("{}", table.render());
-    for e in &report.write_errors {
+    let mut write_errors = report.write_errors;
+    if let Err(e) = &written {
+        write_errors.push(format!("cannot write the aggregate files: {e:#}"));
+    }
+    for e in &write_errors {
         eprintln!("sweep: error: {e}");
     }
     if report.interrupted {
+        let finished = written.map_or_else(
+            |_| "some".to_string(),
+            |w| format!("{} of {}", w.finished, w.finished + w.missing),
+        );
         eprintln!(
-            "sweep: interrupted with {} of {} jobs finished; run the same command again to resume",
-            written.finished,
-            written.finished + written.missing
+            "sweep: interrupted with {finished} jobs finished; run the same command again to resume"
         );
         return Ok(ExitCode::from(interrupt::EXIT_STATUS));
     }
-    if !report.failed.is_empty() || !report.write_errors.is_empty() {
+    if !report.failed.is_empty() || !write_errors.is_empty() {
         eprintln!(
             "sweep: {} jobs failed; run the same command again to retry them",
             report.failed.len()

@@ -44,7 +44,7 @@ impl Sweep {
         out: Option<&Path>,
     ) -> Result<Sweep, ConfigError> {
         let n_train = data.train.len();
-        if let Some(&b) = config.grid.batch_size.0.iter().find(|b| b.get() > n_train) {
+        if let Some(&b) = config.grid.batch_size.0.iter().find(|b| b.0 > n_train) {
             return Err(ConfigError::Invalid {
                 origin: origin.to_string(),
                 key: "grid.batch_size".into(),
@@ -153,7 +153,7 @@ pub fn run(
                     }
                 }
                 Err(why) => {
-                    progress.say(&format!("sweep: job {id} failed: {why}"));
+                    progress.error(&format!("sweep: job {id} failed: {why}"));
                     lock(&failed).insert(id, why);
                 }
             }

@@ -61,12 +61,12 @@ pub enum DataError {
         origin: String,
     },
     /// A column named in the config is not in the file.
-    #[error("{origin}: there is no {role} column `{name}`{hint}; the columns are: {available}")]
+    #[error("{key}: {origin} has no column `{name}`{hint}; its columns are: {available}")]
     UnknownColumn {
         /// Where the data came from.
         origin: String,
-        /// `input` or `target`.
-        role: &'static str,
+        /// The config key that named it: `data.inputs` or `data.target`.
+        key: &'static str,
         /// The name asked for.
         name: String,
         /// A "did you mean" hint, or empty.
@@ -181,13 +181,13 @@ pub fn load(cfg: &DataConfig, bias: f64, base_dir: &Path) -> Result<Splits, Data
     let table = read_source(&cfg.source, base_dir)?;
 
     let target_col = match &cfg.target {
-        Some(name) => table.column(name, "target")?,
+        Some(name) => table.column(name, "data.target")?,
         None => table.headers.len() - 1,
     };
     let input_cols: Vec<usize> = match &cfg.inputs {
         Some(names) => names
             .iter()
-            .map(|name| table.column(name, "input"))
+            .map(|name| table.column(name, "data.inputs"))
             .collect::<Result<_, _>>()?,
         None => (0..table.headers.len())
             .filter(|&c| c != target_col)

@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 
 /// How input features are scaled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(
+    rename_all = "snake_case",
+    expecting = "one of `none`, `standard` or `minmax`"
+)]
 pub enum Scale {
     /// Inputs as they are.
     None,

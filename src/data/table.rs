@@ -28,6 +28,10 @@ impl Table {
                 csv::ErrorKind::UnequalLengths {
                     expected_len, len, ..
                 } => format!("this row has {len} fields where the header has {expected_len}"),
+                csv::ErrorKind::Utf8 { err, .. } => format!(
+                    "field {} is not UTF-8 text; save the file as UTF-8",
+                    err.field() + 1
+                ),
                 _ => e.to_string(),
             },
         };
@@ -63,15 +67,15 @@ impl Table {
         self.rows.is_empty()
     }
 
-    /// The index of the column called `name`; `role` says what it was wanted
-    /// for in the error message.
-    pub fn column(&self, name: &str, role: &'static str) -> Result<usize, DataError> {
+    /// The index of the column called `name`; `key` is the config key that
+    /// named it, for the error message.
+    pub fn column(&self, name: &str, key: &'static str) -> Result<usize, DataError> {
         self.headers
             .iter()
             .position(|h| h == name)
             .ok_or_else(|| DataError::UnknownColumn {
                 origin: self.origin.clone(),
-                role,
+                key,
                 name: name.to_string(),
                 hint: did_you_mean(name, self.headers.iter().map(String::as_str)),
                 available: self.headers.join(", "),
@@ -134,7 +138,10 @@ mod tests {
     #[test]
     fn unknown_column_suggests_the_closest() {
         let t = Table::parse("t.csv", b"petal_length,petal_width\n1,2\n").unwrap();
-        let msg = t.column("petal_widht", "input").unwrap_err().to_string();
+        let msg = t
+            .column("petal_widht", "data.inputs")
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("did you mean `petal_width`"), "{msg}");
     }
 

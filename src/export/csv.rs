@@ -308,20 +308,25 @@ pub fn write_aggregates(
     mut on_row: impl FnMut(Row<'_>),
 ) -> anyhow::Result<Aggregated> {
     let mut counts = Aggregated::default();
+    let cannot_write = |name: &str| format!("cannot write `{}`", dir.file(name).display());
+    let epochs_error = || cannot_write("epochs.csv");
+    let summary_error = || cannot_write("summary.csv");
     let mut epochs_file = AtomicFile::create(&dir.file("epochs.csv"))?;
     let mut summary_file = AtomicFile::create(&dir.file("summary.csv"))?;
     let mut summary = csv::Writer::from_writer(summary_file.writer());
-    summary.write_record(PARAM_COLUMNS.iter().chain(&SUMMARY_COLUMNS))?;
+    summary
+        .write_record(PARAM_COLUMNS.iter().chain(&SUMMARY_COLUMNS))
+        .with_context(summary_error)?;
     // Job files already hold epochs.csv's rows: they are copied, not re-encoded.
     let epochs = epochs_file.writer();
-    writeln!(epochs, "{}", epoch_header().join(","))?;
+    writeln!(epochs, "{}", epoch_header().join(",")).with_context(epochs_error)?;
     for p in jobs {
         let Some(file) = read_job(&dir.job_file(&p.id()))? else {
             if let Some(why) = failed.get(&p.id()) {
                 let mut row = params(&p).to_vec();
                 row.extend(["failed".to_string(), why.clone()]);
                 row.resize(PARAM_COLUMNS.len() + SUMMARY_COLUMNS.len(), String::new());
-                summary.write_record(row)?;
+                summary.write_record(row).with_context(summary_error)?;
                 on_row(Row::Failed(&p));
             }
             counts.missing += 1;
@@ -329,12 +334,16 @@ pub fn write_aggregates(
         };
         let s = JobSummary::new(p, &file, dims, target)
             .with_context(|| format!("job file `{}`", dir.job_file(&p.id()).display()))?;
-        epochs.write_all(file.body.as_bytes())?;
-        summary.write_record(s.record())?;
+        epochs
+            .write_all(file.body.as_bytes())
+            .with_context(epochs_error)?;
+        summary
+            .write_record(s.record())
+            .with_context(summary_error)?;
         on_row(Row::Finished(&s));
         counts.finished += 1;
     }
-    summary.flush()?;
+    summary.flush().with_context(summary_error)?;
     drop(summary);
     epochs_file.commit()?;
     summary_file.commit()?;

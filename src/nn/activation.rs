@@ -11,7 +11,10 @@ pub const LEAKY_SLOPE: f64 = 0.01;
 
 /// An activation function f applied element-wise to `net = x̃ W`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(
+    rename_all = "snake_case",
+    expecting = "one of `sigmoid`, `tanh`, `tanh01`, `relu`, `leaky_relu`, `softplus` or `linear`"
+)]
 pub enum Activation {
     /// 1 / (1 + e^−x)
     Sigmoid,

@@ -23,7 +23,10 @@ use std::fmt;
 
 /// How ΔW is formed from the sensitivity δ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(
+    rename_all = "snake_case",
+    expecting = "one of `matmul`, `kronecker` or `kronecker_input`"
+)]
 pub enum Rule {
     /// η · X̃ᵀ Δ / B: the gradient step for ½‖e‖².
     Matmul,

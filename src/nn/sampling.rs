@@ -8,7 +8,10 @@ use std::fmt;
 
 /// How the samples of an update are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(
+    rename_all = "snake_case",
+    expecting = "one of `random`, `shuffle` or `sequential`"
+)]
 pub enum Sampling {
     /// Each sample drawn uniformly with replacement, as the tutorial does.
     Random,

@@ -59,6 +59,14 @@ impl Progress {
         }
     }
 
+    /// An error line: shown even with `--quiet`, above the bar if there is one.
+    pub fn error(&self, line: &str) {
+        match &self.mode {
+            Mode::Bar(bar) => bar.suspend(|| eprintln!("{line}")),
+            Mode::Lines | Mode::Quiet => eprintln!("{line}"),
+        }
+    }
+
     /// One more job finished.
     pub fn job_done(&self) {
         if let Mode::Bar(bar) = &self.mode {

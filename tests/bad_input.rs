@@ -1,0 +1,299 @@
+//! Bad input is refused before any job runs: exit status 2, nothing
+//! written, and a message that names the place, the value and what would
+//! be accepted.
+
+mod common;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use common::*;
+use std::fs;
+use tempfile::TempDir;
+
+/// Runs `config` (with `files` written beside it) and expects a refusal
+/// whose message contains every needle.
+fn refused(config: &str, files: &[(&str, &[u8])], needles: &[&str]) {
+    let tmp = TempDir::new().unwrap();
+    for (name, content) in files {
+        fs::write(tmp.path().join(name), content).unwrap();
+    }
+    let path = write_config(&tmp, config);
+    let out = tmp.path().join("out");
+    let output = cargo_bin_cmd!("sweep")
+        .arg(&path)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{config}\n{stderr}");
+    for needle in needles {
+        assert!(
+            stderr.contains(needle),
+            "{config}\nwants `{needle}` in:\n{stderr}"
+        );
+    }
+    assert!(!out.exists(), "nothing is written for a refused config");
+}
+
+#[test]
+fn toml_syntax_error_names_line_and_column() {
+    refused("epochs = 5\n[grid\n", &[], &["small.toml:2:", "[grid"]);
+}
+
+#[test]
+fn unknown_key_suggests_the_right_one() {
+    refused(
+        "[data]\nsplt = { train = 1, validation = 0, test = 0 }\n",
+        &[],
+        &[
+            "small.toml:2:1",
+            "unknown key `splt` in [data]",
+            "did you mean `split`",
+            "`scale`",
+        ],
+    );
+}
+
+#[test]
+fn wrong_type_names_what_was_expected() {
+    refused(
+        "epochs = \"ten\"\n",
+        &[],
+        &["small.toml:1:10", "\"ten\"", "expected"],
+    );
+    refused("[grid]\nrule = 3\n", &[], &["small.toml:2:", "expected"]);
+}
+
+#[test]
+fn empty_axis_is_refused() {
+    refused(
+        "[grid]\nactivation = []\n",
+        &[],
+        &["small.toml:2:", "empty list", "at least one value"],
+    );
+}
+
+#[test]
+fn learning_rate_must_be_positive_and_finite() {
+    for value in ["0", "-0.5", "nan", "inf"] {
+        refused(
+            &format!("[grid]\nlearning_rate = [0.1, {value}]\n"),
+            &[],
+            &["small.toml:2:", "learning rate", "finite number above 0"],
+        );
+    }
+}
+
+#[test]
+fn epochs_must_be_from_1_to_the_maximum() {
+    for value in ["0", "-3", "100000000000"] {
+        refused(
+            &format!("epochs = {value}\n"),
+            &[],
+            &[
+                "small.toml:1:10",
+                &format!("epochs = {value}"),
+                "from 1 to 10000000",
+            ],
+        );
+    }
+}
+
+#[test]
+fn batch_size_must_be_from_1_to_the_training_set() {
+    refused(
+        "[grid]\nbatch_size = 0\n",
+        &[],
+        &[
+            "small.toml:2:",
+            "batch size 0",
+            "from 1 to the number of training samples",
+        ],
+    );
+    refused(
+        "[grid]\nbatch_size = [1, 76]\n",
+        &[],
+        &["grid.batch_size", "76", "75 training samples", "at most 75"],
+    );
+}
+
+#[test]
+fn split_fractions_must_be_in_range_and_sum_to_one() {
+    refused(
+        "[data]\nsplit = { train = 1.1, validation = -0.1, test = 0 }\n",
+        &[],
+        &["small.toml:2:", "from 0 to 1"],
+    );
+    refused(
+        "[data]\nsplit = { train = 0.5, validation = 0.3, test = 0.3 }\n",
+        &[],
+        &["small.toml", "data.split", "sum to 1.1", "must sum to 1"],
+    );
+}
+
+#[test]
+fn unknown_names_list_the_valid_ones() {
+    refused(
+        "[grid]\nrule = \"kron\"\n",
+        &[],
+        &[
+            "unknown value `kron`",
+            "`matmul`, `kronecker`, `kronecker_input`",
+        ],
+    );
+    refused(
+        "[grid]\nactivation = \"tanh_01\"\n",
+        &[],
+        &["did you mean `tanh01`", "`leaky_relu`"],
+    );
+    refused(
+        "[grid]\nsampling = \"shuffled\"\n",
+        &[],
+        &["did you mean `shuffle`", "`sequential`"],
+    );
+    refused(
+        "[data]\nscale = \"zscore\"\n",
+        &[],
+        &["unknown value `zscore`", "`none`, `standard`, `minmax`"],
+    );
+    refused(
+        "[data]\nsource = \"irsi\"\n",
+        &[],
+        &[
+            "data.source",
+            "`irsi`",
+            "did you mean `iris`",
+            "path of a CSV file",
+        ],
+    );
+}
+
+#[test]
+fn input_column_must_exist() {
+    refused(
+        "[data]\ninputs = [\"petal_length\", \"petal_widht\"]\n",
+        &[],
+        &[
+            "data.inputs",
+            "`petal_widht`",
+            "did you mean `petal_width`",
+            "sepal_length",
+        ],
+    );
+}
+
+#[test]
+fn data_file_must_exist_hold_rows_and_be_readable() {
+    refused(
+        "[data]\nsource = \"missing.csv\"\n",
+        &[],
+        &["missing.csv", "No such file", "config file's folder"],
+    );
+    refused(
+        "[data]\nsource = \"empty.csv\"\n",
+        &[("empty.csv", b"")],
+        &["empty.csv", "no data rows"],
+    );
+    refused(
+        "[data]\nsource = \"header.csv\"\n",
+        &[("header.csv", b"a,b,label\n")],
+        &["header.csv", "no data rows"],
+    );
+    refused(
+        "[data]\nsource = \"binary.csv\"\n",
+        &[("binary.csv", b"a,b\n\xff\xfe,1\n")],
+        &["binary.csv", "line 2", "not UTF-8 text"],
+    );
+    refused(
+        "[data]\nsource = \".\"\n",
+        &[],
+        &["cannot read data file", "directory"],
+    );
+}
+
+#[test]
+fn ragged_csv_row_is_named() {
+    refused(
+        "[data]\nsource = \"d.csv\"\n",
+        &[("d.csv", b"a,b,label\n1,2,x\n3,y\n")],
+        &["d.csv", "line 3", "2 fields where the header has 3"],
+    );
+}
+
+#[test]
+fn non_numeric_and_non_finite_cells_are_named() {
+    refused(
+        "[data]\nsource = \"d.csv\"\n",
+        &[("d.csv", b"a,b,label\n1,2,x\n3,four,y\n")],
+        &["d.csv", "line 3", "column `b`", "`four` is not a number"],
+    );
+    refused(
+        "[data]\nsource = \"d.csv\"\n",
+        &[("d.csv", b"a,b,label\n1,inf,x\n3,4,y\n")],
+        &[
+            "d.csv",
+            "line 2",
+            "column `b`",
+            "`inf` is not a finite number",
+        ],
+    );
+}
+
+#[test]
+fn single_class_is_refused() {
+    refused(
+        "[data]\nsource = \"d.csv\"\n",
+        &[("d.csv", b"a,label\n1,x\n2,x\n3,x\n")],
+        &["d.csv", "only the class `x`", "at least two"],
+    );
+}
+
+#[test]
+fn exclude_matching_nothing_is_a_warning() {
+    let tmp = TempDir::new().unwrap();
+    let config = write_config(
+        &tmp,
+        "epochs = 2\n[grid]\nrule = \"matmul\"\nexclude = [{ activation = \"relu\" }]\n",
+    );
+    cargo_bin_cmd!("sweep")
+        .arg(&config)
+        .arg("-o")
+        .arg(tmp.path())
+        .arg("-q")
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "warning: grid.exclude[0] matches no cell",
+        ));
+}
+
+#[test]
+fn grid_too_large_is_refused_with_its_count() {
+    refused(
+        "[grid]\nlearning_rate = [0.1, 0.2, 0.3]\nseed = { from = 0, count = 100000000 }\n",
+        &[],
+        &["small.toml", "900000000 cells", "more than the 100000000"],
+    );
+}
+
+#[test]
+fn unwritable_output_folder_is_refused_before_training() {
+    let tmp = TempDir::new().unwrap();
+    let file = tmp.path().join("a-file");
+    fs::write(&file, "not a folder").unwrap();
+    let output = cargo_bin_cmd!("sweep")
+        .arg("-o")
+        .arg(file.join("results"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot be written"), "{stderr}");
+    assert!(stderr.contains("a-file/results/grid"), "{stderr}");
+    assert!(stderr.contains("-o DIR"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(&file).unwrap(),
+        "not a folder",
+        "nothing was touched"
+    );
+}

@@ -1,0 +1,440 @@
+//! Results you can trust: resume, interruption, failing jobs, and a full or
+//! read-only disk, each on the real binary.
+
+mod common;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use common::*;
+use predicates::prelude::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+/// 60 jobs long enough (a second or two in all) to be interrupted partway.
+const LONG: &str = r#"
+name = "long"
+epochs = 1500
+
+[data]
+inputs = ["petal_length", "petal_width"]
+
+[grid]
+rule = ["matmul", "kronecker"]
+activation = ["sigmoid", "tanh01", "tanh"]
+seed = { from = 1, count = 10 }
+"#;
+
+const LONG_JOBS: usize = 60;
+
+fn spawn(config: &Path, out: &Path) -> Child {
+    Command::new(assert_cmd::cargo::cargo_bin!("sweep"))
+        .arg(config)
+        .arg("-o")
+        .arg(out)
+        .arg("-q")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn signal(child: &Child, sig: i32) {
+    // SAFETY: kill(2) on our own child's pid has no memory effects.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, sig) }, 0);
+}
+
+fn job_files(dir: &Path) -> usize {
+    fs::read_dir(dir.join("jobs")).map_or(0, |d| {
+        d.flatten()
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .count()
+    })
+}
+
+fn has_temp_file(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|d| {
+        d.flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+    })
+}
+
+/// Polls (every 0.2 ms) until `ready` holds or the child exits; true if it held.
+fn wait_until(child: &mut Child, mut ready: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if ready() {
+            return true;
+        }
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        sleep(Duration::from_micros(200));
+    }
+    panic!("sweep neither got there nor exited within a minute");
+}
+
+/// Every job file present is complete: it parses, and has epoch 0 to its last epoch.
+fn assert_job_files_whole(dir: &Path) {
+    for entry in fs::read_dir(dir.join("jobs")).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let epochs: Vec<u32> = rows(&entry.path())
+            .iter()
+            .map(|r| r["epoch"].parse().unwrap())
+            .collect();
+        assert!(!epochs.is_empty(), "{name} is empty");
+        assert_eq!(
+            epochs,
+            (0..epochs.len() as u32).collect::<Vec<_>>(),
+            "{name} is torn"
+        );
+    }
+}
+
+fn reference(tmp: &TempDir, config: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let out = tmp.path().join("reference");
+    run_ok(&[config.to_str().unwrap()], &out);
+    results_bytes(&out.join("long"))
+}
+
+#[test]
+fn rerun_resumes_only_the_missing_jobs() {
+    let tmp = TempDir::new().unwrap();
+    run_ok(&[], tmp.path());
+    let dir = tmp.path().join("grid");
+    let before = results_bytes(&dir);
+    let mut removed = 0;
+    for entry in fs::read_dir(dir.join("jobs")).unwrap().flatten().step_by(7) {
+        fs::remove_file(entry.path()).unwrap();
+        removed += 1;
+    }
+    cargo_bin_cmd!("sweep")
+        .arg("-o")
+        .arg(tmp.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!("{removed} jobs to run")));
+    assert!(before == results_bytes(&dir));
+    // All finished: a rerun only rewrites the aggregates.
+    cargo_bin_cmd!("sweep")
+        .arg("-o")
+        .arg(tmp.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("0 jobs to run"));
+    assert!(before == results_bytes(&dir));
+}
+
+#[test]
+fn changed_config_is_refused_unless_forced() {
+    let tmp = TempDir::new().unwrap();
+    let config = write_config(&tmp, "epochs = 5\n[grid]\nrule = \"matmul\"\n");
+    run_ok(&[config.to_str().unwrap()], tmp.path());
+    // Same resolved config, different text: still the same experiment.
+    fs::write(
+        &config,
+        "# a comment\nepochs = 5\n[grid]\nrule = [\"matmul\"]\nseed = 1\n",
+    )
+    .unwrap();
+    run_ok(&[config.to_str().unwrap()], tmp.path());
+
+    fs::write(&config, "epochs = 6\n[grid]\nrule = \"matmul\"\n").unwrap();
+    cargo_bin_cmd!("sweep")
+        .arg(&config)
+        .arg("-o")
+        .arg(tmp.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("different config")
+                .and(predicate::str::contains("epochs: 5 → 6"))
+                .and(predicate::str::contains("--force")),
+        );
+    let summary = tmp.path().join("small/summary.csv");
+    assert_eq!(rows(&summary)[0]["epochs_run"], "5", "nothing was touched");
+
+    cargo_bin_cmd!("sweep")
+        .arg(&config)
+        .arg("-o")
+        .arg(tmp.path())
+        .arg("--force")
+        .arg("-q")
+        .assert()
+        .success();
+    assert_eq!(rows(&summary)[0]["epochs_run"], "6");
+    assert_eq!(
+        rows(&tmp.path().join("small/epochs.csv")).len(),
+        7,
+        "nothing is left of the old results"
+    );
+}
+
+#[test]
+fn sigint_keeps_finished_jobs_and_a_rerun_completes_identically() {
+    let tmp = TempDir::new().unwrap();
+    let config = write_config(&tmp, LONG);
+    let expected = reference(&tmp, &config);
+    let out = tmp.path().join("interrupted");
+    let dir = out.join("long");
+
+    let mut child = spawn(&config, &out);
+    assert!(wait_until(&mut child, || job_files(&dir) >= 2));
+    signal(&child, libc::SIGINT);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("run the same command again to resume"),
+        "{stderr}"
+    );
+    let finished = job_files(&dir);
+    assert!(
+        (2..LONG_JOBS).contains(&finished),
+        "{finished} jobs finished"
+    );
+    assert_job_files_whole(&dir);
+    // The aggregates hold exactly the finished jobs.
+    assert_eq!(rows(&dir.join("summary.csv")).len(), finished);
+
+    run_ok(&[config.to_str().unwrap()], &out);
+    assert!(expected == results_bytes(&dir));
+}
+
+#[test]
+fn sigkill_at_any_moment_loses_nothing_that_finished() {
+    let tmp = TempDir::new().unwrap();
+    let config = write_config(&tmp, LONG);
+    let expected = reference(&tmp, &config);
+    let out = tmp.path().join("killed");
+    let dir = out.join("long");
+
+    // Killed after the first job, halfway, and while a job file is being written.
+    let moments: [(&str, Box<dyn Fn() -> bool>); 3] = [
+        ("first job", Box::new(|| job_files(&dir) >= 1)),
+        ("halfway", Box::new(|| job_files(&dir) >= LONG_JOBS / 2)),
+        (
+            "writing a job file",
+            Box::new(|| has_temp_file(&dir.join("jobs"))),
+        ),
+    ];
+    for (moment, ready) in &moments {
+        let mut child = spawn(&config, &out);
+        if wait_until(&mut child, ready) {
+            signal(&child, libc::SIGKILL);
+        }
+        child.wait().unwrap();
+        assert_job_files_whole(&dir);
+        assert!(job_files(&dir) <= LONG_JOBS, "{moment}");
+    }
+
+    // Killed while the aggregates are written: all jobs are done by now
+    // or after one more run, and each run ends by rewriting them.
+    let mut caught = false;
+    for _ in 0..20 {
+        let mut child = spawn(&config, &out);
+        caught = wait_until(&mut child, || has_temp_file(&dir));
+        if caught {
+            signal(&child, libc::SIGKILL);
+        }
+        child.wait().unwrap();
+        if caught && job_files(&dir) == LONG_JOBS {
+            break;
+        }
+    }
+    assert!(caught, "never saw the aggregates being written");
+
+    run_ok(&[config.to_str().unwrap()], &out);
+    let after = results_bytes(&dir);
+    assert!(
+        after.keys().all(|p| !p.to_string_lossy().ends_with(".tmp")),
+        "temporary files of killed runs are cleaned up"
+    );
+    assert!(expected == after);
+}
+
+#[test]
+fn a_panicking_job_is_recorded_and_the_others_finish() {
+    let tmp = TempDir::new().unwrap();
+    let config = write_config(&tmp, "epochs = 4\n[grid]\nseed = [1, 2, 3]\n");
+    let victim = "matmul-sigmoid-lr0.1-b1-random-r0.5-s2";
+    cargo_bin_cmd!("sweep")
+        .arg(&config)
+        .arg("-o")
+        .arg(tmp.path())
+        .env(sweep::runner::PANIC_JOB_VAR, victim)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "job {victim} failed: panicked"
+        )));
+    let dir = tmp.path().join("small");
+    let summary = rows(&dir.join("summary.csv"));
+    assert_eq!(summary.len(), 9);
+    let failed: Vec<_> = summary.iter().filter(|r| r["status"] == "failed").collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["job_id"], victim);
+    assert!(failed[0]["message"].contains("injected"));
+    assert!(!dir.join(format!("jobs/{victim}.csv")).exists());
+    assert_eq!(job_files(&dir), 8);
+
+    // The rerun retries just that job.
+    cargo_bin_cmd!("sweep")
+        .arg(&config)
+        .arg("-o")
+        .arg(tmp.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("1 jobs to run"));
+    assert!(
+        rows(&dir.join("summary.csv"))
+            .iter()
+            .all(|r| r["status"] != "failed")
+    );
+}
+
+#[test]
+fn divergence_is_an_outcome_and_its_nan_is_labelled() {
+    let tmp = TempDir::new().unwrap();
+    let config = write_config(
+        &tmp,
+        "epochs = 20\n[grid]\nrule = \"matmul\"\nactivation = [\"linear\", \"sigmoid\"]\n\
+         learning_rate = [0.1, 1e6]\n",
+    );
+    run_ok(&[config.to_str().unwrap()], tmp.path());
+    let summary = rows(&tmp.path().join("small/summary.csv"));
+    let diverged: Vec<_> = summary
+        .iter()
+        .filter(|r| r["status"] == "diverged")
+        .collect();
+    assert!(!diverged.is_empty());
+    for r in &diverged {
+        assert_eq!(r["learning_rate"], "1000000.0");
+        assert!(r["message"].contains("NaN or infinite by epoch"), "{r:?}");
+    }
+    // Any non-finite value in the summary sits in a row that says why.
+    for r in &summary {
+        let non_finite = r
+            .values()
+            .any(|v| ["NaN", "inf", "-inf"].contains(&v.as_str()));
+        assert!(!non_finite || r["status"] == "diverged", "{r:?}");
+    }
+    assert!(
+        summary
+            .iter()
+            .filter(|r| r["learning_rate"] == "0.1")
+            .all(|r| r["status"] == "ok")
+    );
+}
+
+/// A small tmpfs mounted for one test; unmounted when dropped. `None`
+/// where mounting is not allowed (not root, or no CAP_SYS_ADMIN).
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
+        fs::create_dir_all(at).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            Some(Tmpfs(at.to_path_buf()))
+        } else {
+            eprintln!("skipped: this test mounts a tmpfs, which needs root");
+            None
+        }
+    }
+
+    fn remount(&self, options: &str) {
+        let status = Command::new("mount")
+            .args(["-o", &format!("remount,{options}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn full_disk_fails_the_jobs_it_hits_and_loses_nothing() {
+    let tmp = TempDir::new().unwrap();
+    // Room for the config and some job files (a page each), not for all of them.
+    let Some(disk) = Tmpfs::mount(&tmp.path().join("disk"), "100k") else {
+        return;
+    };
+    let output = cargo_bin_cmd!("sweep")
+        .arg("-o")
+        .arg(&disk.0)
+        .arg("-q")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(
+        stderr.contains("jobs/"),
+        "the error names the file: {stderr}"
+    );
+    let dir = disk.0.join("grid");
+    assert!(job_files(&dir) < 180);
+    assert_job_files_whole(&dir);
+
+    // With room again, the rerun completes and matches a clean run.
+    disk.remount("size=64m");
+    run_ok(&[], &disk.0);
+    run_ok(&[], &tmp.path().join("clean"));
+    assert!(results_bytes(&tmp.path().join("clean/grid")) == results_bytes(&dir));
+}
+
+#[test]
+fn read_only_jobs_folder_fails_every_job_and_counts_none_finished() {
+    let tmp = TempDir::new().unwrap();
+    let Some(disk) = Tmpfs::mount(&tmp.path().join("disk"), "64m") else {
+        return;
+    };
+    // Record the config, then make only jobs/ read-only: a bind mount of it.
+    let config = write_config(&tmp, "epochs = 3\n[grid]\nseed = [1, 2]\n");
+    run_ok(&[config.to_str().unwrap()], &disk.0);
+    let jobs = disk.0.join("small/jobs");
+    for entry in fs::read_dir(&jobs).unwrap().flatten() {
+        fs::remove_file(entry.path()).unwrap();
+    }
+    let bind = Tmpfs(jobs.clone());
+    assert!(
+        Command::new("mount")
+            .args(["--bind"])
+            .arg(&jobs)
+            .arg(&jobs)
+            .status()
+            .unwrap()
+            .success()
+    );
+    bind.remount("bind,ro");
+
+    let output = cargo_bin_cmd!("sweep")
+        .arg(&config)
+        .arg("-o")
+        .arg(&disk.0)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Read-only file system"), "{stderr}");
+    assert_eq!(job_files(&disk.0.join("small")), 0);
+    let summary = rows(&disk.0.join("small/summary.csv"));
+    assert_eq!(summary.len(), 6);
+    assert!(summary.iter().all(|r| r["status"] == "failed"));
+}
