@@ -214,17 +214,14 @@ fn sigkill_at_any_moment_loses_nothing_that_finished() {
     let dir = out.join("long");
 
     // Killed after the first job, halfway, and while a job file is being written.
-    let moments: [(&str, Box<dyn Fn() -> bool>); 3] = [
-        ("first job", Box::new(|| job_files(&dir) >= 1)),
-        ("halfway", Box::new(|| job_files(&dir) >= LONG_JOBS / 2)),
-        (
-            "writing a job file",
-            Box::new(|| has_temp_file(&dir.join("jobs"))),
-        ),
-    ];
-    for (moment, ready) in &moments {
+    for moment in ["first job", "halfway", "writing a job file"] {
         let mut child = spawn(&config, &out);
-        if wait_until(&mut child, ready) {
+        let reached = wait_until(&mut child, || match moment {
+            "first job" => job_files(&dir) >= 1,
+            "halfway" => job_files(&dir) >= LONG_JOBS / 2,
+            _ => has_temp_file(&dir.join("jobs")),
+        });
+        if reached {
             signal(&child, libc::SIGKILL);
         }
         child.wait().unwrap();
