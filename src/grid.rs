@@ -286,3 +286,97 @@ mod tests {
         assert!(err.to_string().contains("3000000000 cells"), "{err}");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::config::{BatchSize, Config, InitRange, LearningRate, Seeds};
+    use proptest::prelude::*;
+    use proptest::sample::subsequence;
+    use std::collections::HashSet;
+
+    /// A non-empty subset of `pool`, in pool order.
+    fn some<T: Clone + std::fmt::Debug + 'static>(pool: Vec<T>) -> impl Strategy<Value = Vec<T>> {
+        let n = pool.len();
+        subsequence(pool, 1..=n)
+    }
+
+    fn selector() -> impl Strategy<Value = Selector> {
+        (
+            proptest::option::of(some(Rule::ALL.to_vec())),
+            proptest::option::of(some(vec![Activation::Sigmoid, Activation::Relu])),
+            proptest::option::of(some(vec![1u64, 2, 5])),
+        )
+            .prop_map(|(rule, activation, seed)| Selector {
+                rule: rule.map(Axis),
+                activation: activation.map(Axis),
+                seed: seed.map(Axis),
+                ..Selector::default()
+            })
+    }
+
+    fn grid() -> impl Strategy<Value = GridConfig> {
+        (
+            some(Rule::ALL.to_vec()),
+            some(Activation::ALL.to_vec()),
+            some(vec![0.5, 0.1, 1e-3]),
+            prop_oneof![
+                some(vec![5u64, 1, 2, 40]).prop_map(Seeds::List),
+                (0u64..4, 1u64..4).prop_map(|(from, count)| Seeds::Range { from, count }),
+            ],
+            some(vec![1usize, 2, 7]),
+            some(Sampling::ALL.to_vec()),
+            some(vec![0.5, 0.0]),
+            proptest::collection::vec(selector(), 0..3),
+        )
+            .prop_map(
+                |(rule, act, lr, seed, batch, sampling, init, exclude)| GridConfig {
+                    rule: Axis(rule),
+                    activation: Axis(act),
+                    learning_rate: Axis(lr.into_iter().map(LearningRate).collect()),
+                    seed,
+                    batch_size: Axis(batch.into_iter().map(BatchSize).collect()),
+                    sampling: Axis(sampling),
+                    init_range: Axis(init.into_iter().map(InitRange).collect()),
+                    exclude,
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn expansion_ids_and_selectors_agree(grid in grid()) {
+            let plan = Plan::new(&grid).unwrap();
+            let all: Vec<JobParams> = (0..plan.cross_len()).map(|k| plan.cell(k)).collect();
+
+            // The cross product: every combination once.
+            let expected = grid.rule.0.len() * grid.activation.0.len() * grid.learning_rate.0.len()
+                * grid.batch_size.0.len() * grid.sampling.0.len() * grid.init_range.0.len()
+                * grid.seed.len() as usize;
+            prop_assert_eq!(all.len(), expected);
+            let ids: HashSet<String> = all.iter().map(JobParams::id).collect();
+            prop_assert_eq!(ids.len(), all.len(), "ids are unique, so they identify the cell");
+
+            // Jobs are the cells no exclude entry matches, in the same order.
+            let kept: Vec<String> = all
+                .iter()
+                .filter(|p| !grid.exclude.iter().any(|s| s.matches(p)))
+                .map(JobParams::id)
+                .collect();
+            let jobs: Vec<String> = plan.jobs().map(|p| p.id()).collect();
+            prop_assert_eq!(&jobs, &kept);
+
+            // An entry is unused exactly when it matches no cell.
+            for (k, sel) in grid.exclude.iter().enumerate() {
+                let used = all.iter().any(|p| sel.matches(p));
+                prop_assert_eq!(plan.unused_excludes().contains(&k), !used);
+            }
+
+            // The recorded config plans the same jobs.
+            let config = Config { grid: grid.clone(), ..Config::parse("", "t", "t").unwrap() };
+            let reread = Config::parse(&toml::to_string(&config).unwrap(), "t", "t").unwrap();
+            let replanned: Vec<String> = Plan::new(&reread.grid).unwrap().jobs().map(|p| p.id()).collect();
+            prop_assert_eq!(&replanned, &jobs);
+        }
+    }
+}

@@ -271,3 +271,23 @@ fn csv_source_is_read_relative_to_the_config_and_weights_are_written() {
         "training moved the weights"
     );
 }
+
+/// `results/grid/` holds the default grid's committed summary and config;
+/// any change of numbers must be a deliberate commit of new golden files
+/// (rerun `sweep` in the repository and commit them).
+#[test]
+fn golden_results_of_the_default_grid_are_reproduced() {
+    let tmp = TempDir::new().unwrap();
+    run_ok(&[], tmp.path());
+    let golden = repo("results/grid");
+    let mut compared = 0;
+    for name in ["summary.csv", "config.toml", "curves.csv"] {
+        let Ok(expected) = fs::read(golden.join(name)) else {
+            continue;
+        };
+        let got = fs::read(tmp.path().join("grid").join(name)).unwrap();
+        assert!(got == expected, "{name} differs from the golden copy");
+        compared += 1;
+    }
+    assert!(compared >= 2, "the golden summary and config are committed");
+}
