@@ -178,8 +178,11 @@ impl Splits {
 /// Loads, splits and scales the data a config describes. Relative file
 /// paths start from `base_dir`, the config file's folder.
 pub fn load(cfg: &DataConfig, bias: f64, base_dir: &Path) -> Result<Splits, DataError> {
-    let table = read_source(&cfg.source, base_dir)?;
+    from_table(&read_source(&cfg.source, base_dir)?, cfg, bias)
+}
 
+/// Selects, encodes, splits and scales the columns of `table` as `cfg` says.
+pub fn from_table(table: &Table, cfg: &DataConfig, bias: f64) -> Result<Splits, DataError> {
     let target_col = match &cfg.target {
         Some(name) => table.column(name, "data.target")?,
         None => table.headers.len() - 1,
@@ -207,7 +210,7 @@ pub fn load(cfg: &DataConfig, bias: f64, base_dir: &Path) -> Result<Splits, Data
             x[[i, k]] = v;
         }
     }
-    let (t, classes) = one_hot(&table, target_col)?;
+    let (t, classes) = one_hot(table, target_col)?;
 
     let split = split_rows(rows, cfg)?;
     let mut train = Set::select(&x, &t, &split.train);

@@ -1,0 +1,25 @@
+//! Arbitrary bytes as a config file: parsing, checking and planning must
+//! refuse or accept, never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sweep::config::Config;
+use sweep::grid::Plan;
+
+fuzz_target!(|bytes: &[u8]| {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    match Config::parse(text, "fuzz.toml", "fuzz") {
+        Ok(config) => {
+            if let Ok(plan) = Plan::new(&config.grid) {
+                for job in plan.jobs().take(64) {
+                    let _ = job.id();
+                }
+                let _ = sweep::export::config::render(&config);
+            }
+        }
+        // Rendering the message walks the text to find line and column.
+        Err(e) => drop(e.to_string()),
+    }
+});
