@@ -44,7 +44,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    sweep.dir.prepare(&sweep.config, cli.force)?;
+    sweep
+        .dir
+        .prepare(&sweep.config, &sweep.data.sha256, cli.force)?;
     let timings = TimingLog::open(&sweep.dir)?;
     let progress = Progress::new(sweep.pending(), cli.quiet);
     progress.say(&format!(

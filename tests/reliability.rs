@@ -435,3 +435,20 @@ fn read_only_jobs_folder_fails_every_job_and_counts_none_finished() {
     assert_eq!(summary.len(), 6);
     assert!(summary.iter().all(|r| r["status"] == "failed"));
 }
+
+#[test]
+fn changed_data_file_is_refused_like_a_changed_config() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("d.csv");
+    fs::write(&data, "a,b,label\n1,2,x\n2,1,y\n3,3,x\n0,1,y\n").unwrap();
+    let config = write_config(&tmp, "epochs = 2\n[data]\nsource = \"d.csv\"\n");
+    run_ok(&[config.to_str().unwrap()], tmp.path());
+    fs::write(&data, "a,b,label\n1,2,x\n2,1,y\n3,3,x\n0,2,y\n").unwrap();
+    cargo_bin_cmd!("sweep")
+        .arg(&config)
+        .arg("-o")
+        .arg(tmp.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the data file's content (SHA-256)"));
+}

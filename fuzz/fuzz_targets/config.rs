@@ -16,7 +16,7 @@ fuzz_target!(|bytes: &[u8]| {
                 for job in plan.jobs().take(64) {
                     let _ = job.id();
                 }
-                let _ = sweep::export::config::render(&config);
+                let _ = sweep::export::config::render(&config, "");
             }
         }
         // Rendering the message walks the text to find line and column.

@@ -163,6 +163,8 @@ pub struct Splits {
     pub target: String,
     /// The class of each output, in order.
     pub classes: Vec<String>,
+    /// SHA-256 of the data file's bytes.
+    pub sha256: String,
 }
 
 impl Splits {
@@ -240,6 +242,7 @@ pub fn from_table(table: &Table, cfg: &DataConfig, bias: f64) -> Result<Splits, 
             .collect(),
         target: table.headers[target_col].clone(),
         classes,
+        sha256: table.sha256.clone(),
     })
 }
 

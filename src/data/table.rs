@@ -3,6 +3,7 @@
 
 use super::DataError;
 use crate::suggest::did_you_mean;
+use sha2::{Digest, Sha256};
 
 /// The cells of a CSV file with a header row.
 #[derive(Debug, Clone)]
@@ -11,6 +12,9 @@ pub struct Table {
     pub origin: String,
     /// Column names from the header row.
     pub headers: Vec<String>,
+    /// SHA-256 of the file's bytes, in hex: results record it, so that a
+    /// changed data file is noticed even when the config is not.
+    pub sha256: String,
     rows: Vec<csv::StringRecord>,
 }
 
@@ -50,9 +54,14 @@ impl Table {
                 origin: origin.to_string(),
             });
         }
+        let sha256 = Sha256::digest(text)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         Ok(Table {
             origin: origin.to_string(),
             headers,
+            sha256,
             rows,
         })
     }
@@ -143,6 +152,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.contains("did you mean `petal_width`"), "{msg}");
+    }
+
+    #[test]
+    fn digest_is_sha256_of_the_bytes() {
+        let t = Table::parse("t.csv", b"a\n1\n").unwrap();
+        // printf 'a\n1\n' | sha256sum
+        assert_eq!(
+            t.sha256,
+            "309b0e45a73d3fc5325e2b6ed0a01ef8b9cde6b05a5633c1f893f970d52bfddc"
+        );
     }
 
     #[test]

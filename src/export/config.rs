@@ -13,23 +13,30 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[derive(Serialize)]
 struct Recorded<'a> {
     sweep_version: &'a str,
+    data_sha256: &'a str,
     #[serde(flatten)]
     config: &'a Config,
 }
 
-/// The text of `config.toml` for `config`.
-pub fn render(config: &Config) -> anyhow::Result<String> {
+/// The text of `config.toml` for `config` run on data whose bytes have
+/// the SHA-256 `data_sha256`.
+pub fn render(config: &Config, data_sha256: &str) -> anyhow::Result<String> {
     Ok(toml::to_string(&Recorded {
         sweep_version: VERSION,
+        data_sha256,
         config,
     })?)
 }
 
-/// The config recorded in `text` (a `config.toml`), without the version line.
-pub fn parse(text: &str) -> anyhow::Result<Config> {
+/// The config and data digest recorded in `text` (a `config.toml`).
+pub fn parse(text: &str) -> anyhow::Result<(Config, String)> {
     let mut table: toml::Table = toml::from_str(text)?;
     table.remove("sweep_version");
-    Ok(Config::deserialize(table)?)
+    let digest = match table.remove("data_sha256") {
+        Some(toml::Value::String(d)) => d,
+        _ => anyhow::bail!("it has no data_sha256"),
+    };
+    Ok((Config::deserialize(table)?, digest))
 }
 
 /// What differs between the config that made a results folder and the one
@@ -76,8 +83,8 @@ fn flatten(prefix: &str, value: &toml::Value, out: &mut BTreeMap<String, String>
 }
 
 /// Writes `config.toml`.
-pub fn write(dir: &ResultsDir, config: &Config) -> anyhow::Result<()> {
-    let text = render(config)?;
+pub fn write(dir: &ResultsDir, config: &Config, data_sha256: &str) -> anyhow::Result<()> {
+    let text = render(config, data_sha256)?;
     write_atomic(&dir.file("config.toml"), |w| {
         Ok(w.write_all(text.as_bytes())?)
     })
@@ -91,12 +98,14 @@ mod tests {
     #[test]
     fn recorded_config_parses_back_to_the_same() {
         let config = Config::parse(DEFAULT_GRID, "grid.toml", "grid").unwrap();
-        let text = render(&config).unwrap();
+        let text = render(&config, "abc").unwrap();
         assert!(
-            text.starts_with(&format!("sweep_version = \"{VERSION}\"")),
+            text.starts_with(&format!(
+                "sweep_version = \"{VERSION}\"\ndata_sha256 = \"abc\""
+            )),
             "{text}"
         );
-        assert_eq!(parse(&text).unwrap(), config);
+        assert_eq!(parse(&text).unwrap(), (config.clone(), "abc".to_string()));
         assert!(differences(&config, &config).unwrap().is_empty());
     }
 

@@ -78,34 +78,38 @@ impl ResultsDir {
     /// Results of the same config are kept (the run resumes); results of
     /// another config are refused, or with `force` deleted. Temporary files
     /// of runs that were killed are removed, and the config is recorded.
-    pub fn prepare(&self, config: &Config, force: bool) -> Result<(), ResultsError> {
+    pub fn prepare(
+        &self,
+        config: &Config,
+        data_sha256: &str,
+        force: bool,
+    ) -> Result<(), ResultsError> {
         let recorded_path = self.file("config.toml");
+        let unrecognised = |reason: String| ResultsError::Unrecognised {
+            path: recorded_path.clone(),
+            reason,
+        };
         let conflict = match fs::read_to_string(&recorded_path) {
             Ok(text) => match self::config::parse(&text) {
-                Ok(recorded) => {
-                    let changes = self::config::differences(&recorded, config).map_err(|e| {
-                        ResultsError::Unrecognised {
-                            path: recorded_path.clone(),
-                            reason: format!("{e:#}"),
-                        }
-                    })?;
+                Ok((recorded, recorded_sha256)) => {
+                    let mut changes = self::config::differences(&recorded, config)
+                        .map_err(|e| unrecognised(format!("{e:#}")))?;
+                    if recorded_sha256 != data_sha256 {
+                        changes.push(format!(
+                            "  the data file's content (SHA-256): {recorded_sha256} → {data_sha256}"
+                        ));
+                    }
                     (!changes.is_empty()).then(|| ResultsError::Changed {
                         dir: self.root.clone(),
                         changes: changes.join("\n"),
                     })
                 }
-                Err(e) => Some(ResultsError::Unrecognised {
-                    path: recorded_path.clone(),
-                    reason: format!("{e:#}"),
-                }),
+                Err(e) => Some(unrecognised(format!("{e:#}"))),
             },
             // Job files without a recorded config: not ours to mix with.
-            Err(_) if fs::read_dir(self.jobs_dir()).is_ok_and(|mut d| d.next().is_some()) => {
-                Some(ResultsError::Unrecognised {
-                    path: recorded_path.clone(),
-                    reason: "the folder has job files but no config.toml".into(),
-                })
-            }
+            Err(_) if fs::read_dir(self.jobs_dir()).is_ok_and(|mut d| d.next().is_some()) => Some(
+                unrecognised("the folder has job files but no config.toml".into()),
+            ),
             Err(_) => None,
         };
         let unwritable = |e: anyhow::Error| ResultsError::Unwritable {
@@ -119,7 +123,7 @@ impl ResultsDir {
         }
         self.create(config.output.weights).map_err(unwritable)?;
         self.remove_stale_temp_files();
-        self::config::write(self, config).map_err(unwritable)
+        self::config::write(self, config, data_sha256).map_err(unwritable)
     }
 
     fn create(&self, weights: bool) -> anyhow::Result<()> {
