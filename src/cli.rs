@@ -1,6 +1,8 @@
 //! The command line.
 
-use clap::Parser;
+use crate::config::Selector;
+use crate::grid::parse_filter;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
@@ -8,7 +10,28 @@ use std::path::PathBuf;
 /// every epoch's losses to CSV.
 #[derive(Debug, Parser)]
 #[command(name = "sweep", version, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
+    /// Something other than running the sweep.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Running the sweep (the default).
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compare each rule's step ΔW/η with −∂L/∂W from central differences,
+    /// per activation, on real training samples and the seeds' initial weights
+    Gradcheck(GradcheckArgs),
+}
+
+/// `sweep [CONFIG]`: run the sweep.
+#[derive(Debug, Args)]
+pub struct RunArgs {
     /// The sweep's TOML config; without one, the built-in default grid
     /// (the same as configs/grid.toml) runs
     pub config: Option<PathBuf>,
@@ -21,12 +44,23 @@ pub struct Cli {
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Print the plan (axes, job count, cells that will end in shape_error)
-    /// and run nothing
+    /// Run only the cells whose KEY is VALUE (or one of VALUE,VALUE,…);
+    /// repeat for several keys, e.g. --filter rule=matmul --filter seed=3.
+    /// Keys: rule, activation, learning_rate, seed, batch_size, sampling,
+    /// init_range
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_filter)]
+    pub filter: Vec<Selector>,
+
+    /// Print the plan (axes, job and update counts, cells that will end in
+    /// shape_error, jobs already finished) and run nothing
     #[arg(long)]
     pub dry_run: bool,
 
-    /// No progress on stderr
+    /// Do not draw loss.svg
+    #[arg(long)]
+    pub no_plot: bool,
+
+    /// No progress on stderr (errors still show)
     #[arg(short, long)]
     pub quiet: bool,
 
@@ -34,4 +68,24 @@ pub struct Cli {
     /// them and start afresh (without it, such a run is refused)
     #[arg(long)]
     pub force: bool,
+}
+
+/// `sweep gradcheck [CONFIG]`.
+#[derive(Debug, Args)]
+pub struct GradcheckArgs {
+    /// The sweep's TOML config; without one, the built-in default grid
+    pub config: Option<PathBuf>,
+
+    /// How to print the results
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// An output format for tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people
+    Table,
+    /// CSV for programs and spreadsheets
+    Csv,
 }

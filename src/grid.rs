@@ -1,8 +1,10 @@
 //! The plan: every cell of the grid's cross product, minus the excluded
 //! ones, in a fixed order, each with a stable id.
 
-use crate::config::{Axis, GridConfig, Selector};
+use crate::config::{Axis, BatchSize, GridConfig, InitRange, LearningRate, Selector};
 use crate::nn::{Activation, Rule, Sampling};
+use crate::suggest::did_you_mean;
+use serde::de;
 use std::fmt;
 
 /// The most jobs a plan may hold: a million times the default grid.
@@ -209,6 +211,79 @@ impl Selector {
     }
 }
 
+/// The keys `--filter` accepts.
+pub const FILTER_KEYS: [&str; 7] = [
+    "rule",
+    "activation",
+    "learning_rate",
+    "seed",
+    "batch_size",
+    "sampling",
+    "init_range",
+];
+
+/// Parses a `--filter KEY=VALUE[,VALUE…]` into a selector of those values.
+pub fn parse_filter(text: &str) -> Result<Selector, String> {
+    let (key, values) = text.split_once('=').ok_or_else(|| {
+        format!(
+            "`{text}` is not KEY=VALUE; keys: {}",
+            FILTER_KEYS.join(", ")
+        )
+    })?;
+    let key = key.trim();
+    let number = |v: &str| -> Result<f64, String> {
+        v.parse().map_err(|_| format!("`{v}` is not a number"))
+    };
+    let mut selector = Selector::default();
+    match key {
+        "rule" => selector.rule = Some(axis(values, named)?),
+        "activation" => selector.activation = Some(axis(values, named)?),
+        "sampling" => selector.sampling = Some(axis(values, named)?),
+        "learning_rate" => {
+            selector.learning_rate = Some(axis(values, |v| LearningRate::try_from(number(v)?))?)
+        }
+        "init_range" => {
+            selector.init_range = Some(axis(values, |v| InitRange::try_from(number(v)?))?)
+        }
+        "seed" => {
+            selector.seed = Some(axis(values, |v| {
+                v.parse()
+                    .map_err(|_| format!("seed `{v}` is not a whole number ≥ 0"))
+            })?)
+        }
+        "batch_size" => {
+            selector.batch_size = Some(axis(values, |v| {
+                let b: i64 = v
+                    .parse()
+                    .map_err(|_| format!("`{v}` is not a whole number"))?;
+                BatchSize::try_from(b)
+            })?)
+        }
+        _ => {
+            return Err(format!(
+                "unknown key `{key}`{}; keys: {}",
+                did_you_mean(key, FILTER_KEYS),
+                FILTER_KEYS.join(", ")
+            ));
+        }
+    }
+    Ok(selector)
+}
+
+/// A value named as in the config, such as `matmul` or `tanh01`.
+fn named<T: de::DeserializeOwned>(v: &str) -> Result<T, String> {
+    T::deserialize(de::value::StrDeserializer::<de::value::Error>::new(v))
+        .map_err(|e| e.to_string())
+}
+
+fn axis<T>(values: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<Axis<T>, String> {
+    values
+        .split(',')
+        .map(|v| parse(v.trim()))
+        .collect::<Result<_, _>>()
+        .map(Axis)
+}
+
 fn no_duplicates<T: PartialEq + fmt::Debug>(
     axis: &'static str,
     values: &Axis<T>,
@@ -269,6 +344,31 @@ mod tests {
         let p = plan("[grid]\nrule = \"matmul\"\nexclude = [{ rule = \"kronecker\" }]");
         assert_eq!(p.unused_excludes(), vec![0]);
         assert_eq!(p.jobs().count(), 1);
+    }
+
+    #[test]
+    fn filters_parse_into_selectors() {
+        let p = plan("[grid]\nlearning_rate = [0.1, 0.5]\nseed = [1, 2, 3]");
+        let sel = parse_filter("seed=1,3").unwrap();
+        let lr = parse_filter("learning_rate=0.5").unwrap();
+        let picked: Vec<_> = p
+            .jobs()
+            .filter(|j| sel.matches(j) && lr.matches(j))
+            .map(|j| (j.learning_rate, j.seed))
+            .collect();
+        assert_eq!(picked.len(), 3 * 2, "three rules, two seeds");
+        assert!(picked.iter().all(|&(lr, s)| lr == 0.5 && s != 2));
+        for (bad, needle) in [
+            ("seed", "KEY=VALUE"),
+            ("sead=1", "did you mean `seed`"),
+            ("rule=kron", "unknown variant `kron`"),
+            ("learning_rate=-1", "finite number above 0"),
+            ("batch_size=0", "batch size 0"),
+            ("seed=x", "whole number"),
+        ] {
+            let err = parse_filter(bad).unwrap_err();
+            assert!(err.contains(needle), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod data;
 pub mod export;
@@ -27,6 +28,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             || e.is::<data::DataError>()
             || e.is::<grid::GridError>()
             || e.is::<export::ResultsError>()
+            || e.is::<runner::SweepError>()
     });
     if bad_input { 2 } else { 1 }
 }

@@ -2,7 +2,8 @@
 //! each writing its own file, and notes a failing job without stopping the
 //! others.
 
-use crate::config::{Config, ConfigError};
+use crate::commands::Loaded;
+use crate::config::{Config, ConfigError, Selector};
 use crate::data::Splits;
 use crate::export::csv::TimingLog;
 use crate::export::{self, ResultsDir};
@@ -31,28 +32,53 @@ pub struct Sweep {
     pub plan: Plan,
     /// Where results go.
     pub dir: ResultsDir,
+    /// `--filter`: only jobs matching all of these run.
+    pub filter: Vec<Selector>,
+}
+
+/// A sweep that cannot run as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// A value that is wrong only together with the data.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The filters select no job.
+    #[error(
+        "--filter: no cell of the grid in {origin} matches all the filters; `sweep --dry-run` lists the axes and their values"
+    )]
+    FilterMatchesNothing {
+        /// The config.
+        origin: String,
+    },
 }
 
 impl Sweep {
-    /// Resolves what the config left open: the data's columns, the updates
-    /// per epoch and the results folder (`out` overrides `output.dir`).
+    /// Resolves what the config left open: the data's columns and the
+    /// results folder (`out` overrides `output.dir`). `filter` selects the
+    /// jobs this run may train; the results folder still belongs to the
+    /// whole config.
     pub fn new(
-        mut config: Config,
-        origin: &str,
-        data: Splits,
-        plan: Plan,
+        loaded: Loaded,
         out: Option<&Path>,
-    ) -> Result<Sweep, ConfigError> {
+        filter: Vec<Selector>,
+    ) -> Result<Sweep, SweepError> {
+        let Loaded {
+            mut config,
+            origin,
+            data,
+            plan,
+        } = loaded;
         let n_train = data.train.len();
-        if let Some(&b) = config.grid.batch_size.0.iter().find(|b| b.0 > n_train) {
+        if let Some(b) = config.grid.batch_size.0.iter().find(|b| b.0 > n_train) {
             return Err(ConfigError::Invalid {
-                origin: origin.to_string(),
+                origin,
                 key: "grid.batch_size".into(),
                 message: format!(
                     "batch size {b} is larger than the {n_train} training samples; \
                      use at most {n_train}"
                 ),
-            });
+            }
+            .into());
         }
         config.data.inputs = Some(data.inputs.clone());
         config.data.target = Some(data.target.clone());
@@ -60,12 +86,22 @@ impl Sweep {
             config.output.dir = out.to_path_buf();
         }
         let dir = ResultsDir::new(&config.output.dir, &config.name);
-        Ok(Sweep {
+        let sweep = Sweep {
             config,
             data,
             plan,
             dir,
-        })
+            filter,
+        };
+        if !sweep.filter.is_empty() && !sweep.plan.jobs().any(|p| sweep.selected(&p)) {
+            return Err(SweepError::FilterMatchesNothing { origin });
+        }
+        Ok(sweep)
+    }
+
+    /// Whether this run may train job `p`: it matches every `--filter`.
+    pub fn selected(&self, p: &JobParams) -> bool {
+        self.filter.iter().all(|f| f.matches(p))
     }
 
     /// The schedule of job `p`. An epoch is ⌊N / B⌋ updates, so that with
@@ -98,11 +134,11 @@ pub struct RunReport {
 }
 
 impl Sweep {
-    /// Jobs of the plan whose file is not there yet.
+    /// Jobs this run would train: selected, and with no file yet.
     pub fn pending(&self) -> u64 {
         self.plan
             .jobs()
-            .filter(|p| !self.dir.job_file(&p.id()).exists())
+            .filter(|p| self.selected(p) && !self.dir.job_file(&p.id()).exists())
             .count() as u64
     }
 }
@@ -133,6 +169,7 @@ pub fn run(
             let id = p.id();
             if interrupt.requested()
                 || sweep.plan.is_excluded(&p)
+                || !sweep.selected(&p)
                 || sweep.dir.job_file(&id).exists()
             {
                 return;

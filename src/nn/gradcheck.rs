@@ -72,6 +72,56 @@ pub fn descent_direction(
     })
 }
 
+/// A rule's step is the gradient when its relative error stays below this:
+/// central differences are accurate to about 1e-9 here, while a step that
+/// is not the gradient is off by order 1.
+pub const GRADIENT_TOLERANCE: f64 = 1e-6;
+
+/// How a rule's step compared with −∂L/∂W over a set of cases.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Comparison {
+    /// Cases compared: initial weights × samples.
+    pub cases: usize,
+    /// The worst [`relative_error`].
+    pub max_relative_error: f64,
+    /// The worst (lowest) [`cosine_similarity`].
+    pub min_cosine_similarity: f64,
+}
+
+impl Comparison {
+    /// Whether the step was the gradient in every case.
+    pub fn is_gradient(&self) -> bool {
+        self.max_relative_error < GRADIENT_TOLERANCE
+    }
+}
+
+/// Compares `rule`'s ΔW/η with −∂L/∂W for activation `f`, for each of
+/// `weights` on each sample of `samples`.
+pub fn compare(
+    rule: Rule,
+    f: Activation,
+    weights: &[Array2<f64>],
+    samples: &Set,
+) -> Result<Comparison, ShapeError> {
+    let mut c = Comparison {
+        cases: 0,
+        max_relative_error: 0.0,
+        min_cosine_similarity: 1.0,
+    };
+    for w in weights {
+        for (x, t) in samples.x.rows().into_iter().zip(samples.t.rows()) {
+            let step = rule_direction(rule, f, w, x, t)?;
+            let gradient = descent_direction(f, w, x, t);
+            c.cases += 1;
+            c.max_relative_error = c.max_relative_error.max(relative_error(&step, &gradient));
+            c.min_cosine_similarity = c
+                .min_cosine_similarity
+                .min(cosine_similarity(&step, &gradient));
+        }
+    }
+    Ok(c)
+}
+
 /// max |a − b| / max(max |a|, max |b|); 0 when both are zero.
 pub fn relative_error(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
     let max_abs = |m: &Array2<f64>| m.iter().fold(0.0_f64, |acc, v| acc.max(v.abs()));

@@ -26,6 +26,12 @@ pub fn job_rng(seed: u64, stream: u64) -> ChaCha8Rng {
     rng
 }
 
+/// A job's initial weights: uniform in [−r, r], from its seed alone, so
+/// every rule and learning rate of a seed starts from the same W.
+pub fn initial_weights(seed: u64, r: f64, dims: Dims) -> Array2<f64> {
+    init_weights(dims, r, &mut job_rng(seed, INIT_STREAM))
+}
+
 /// What every job of a sweep shares: how long it trains and when it stops.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Schedule {
@@ -165,11 +171,7 @@ pub fn train(
     mut record: impl FnMut(&EpochRecord),
 ) -> Trained {
     let dims = data.dims();
-    let mut w = init_weights(
-        dims,
-        params.init_range,
-        &mut job_rng(params.seed, INIT_STREAM),
-    );
+    let mut w = initial_weights(params.seed, params.init_range, dims);
     let initial_weights = w.clone();
     let mut sampler = Sampler::new(
         params.sampling,

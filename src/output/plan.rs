@@ -36,10 +36,18 @@ pub fn render(sweep: &Sweep) -> String {
     }
 
     let dims = sweep.data.dims();
-    let (mut jobs, mut updates, mut finished) = (0u64, 0u128, 0u64);
+    let (mut jobs, mut finished) = (0u64, 0u64);
+    let (mut selected, mut selected_finished, mut updates) = (0u64, 0u64, 0u128);
     let mut shape_errors: BTreeMap<String, u64> = BTreeMap::new();
     for p in sweep.plan.jobs() {
         jobs += 1;
+        let done = sweep.dir.job_file(&p.id()).exists();
+        finished += u64::from(done);
+        if !sweep.selected(&p) {
+            continue;
+        }
+        selected += 1;
+        selected_finished += u64::from(done);
         match p.rule.check(dims, p.batch_size) {
             Ok(()) => {
                 let s = sweep.schedule_for(&p);
@@ -47,16 +55,23 @@ pub fn render(sweep: &Sweep) -> String {
             }
             Err(e) => *shape_errors.entry(e.to_string()).or_default() += 1,
         }
-        if sweep.dir.job_file(&p.id()).exists() {
-            finished += 1;
-        }
     }
     let excluded = sweep.plan.cross_len() - jobs;
     let _ = writeln!(
         out,
-        "jobs: {jobs} ({} cells, {excluded} excluded); {} epochs each; at most {updates} updates in all",
+        "jobs: {jobs} ({} cells, {excluded} excluded); {} epochs each",
         sweep.plan.cross_len(),
         sweep.config.epochs,
+    );
+    if !sweep.filter.is_empty() {
+        let _ = writeln!(
+            out,
+            "--filter selects {selected} jobs ({selected_finished} already finished)"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "updates: at most {updates} in all (fewer when jobs stop early)"
     );
     let shape_total: u64 = shape_errors.values().sum();
     let _ = writeln!(out, "shape_error: {shape_total} jobs");

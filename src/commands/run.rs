@@ -1,0 +1,77 @@
+//! `sweep [CONFIG]`: run the sweep, resume it, or plan it.
+
+use super::load;
+use crate::cli::RunArgs;
+use crate::export::csv::{TimingLog, write_aggregates};
+use crate::interrupt::{self, Interrupt};
+use crate::output::{plan, progress::Progress, table::RuleTable};
+use crate::runner::{self, Sweep};
+use anyhow::Context;
+use std::process::ExitCode;
+
+/// Runs the jobs of the config that are not finished yet, rebuilds the
+/// aggregates, and prints the table. The exit status is decided at the end:
+/// 130 when interrupted, 1 when a job or a file failed, else 0.
+pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let interrupt = Interrupt::install().context("cannot catch Ctrl-C")?;
+    let sweep = Sweep::new(
+        load(args.config.as_deref())?,
+        args.out.as_deref(),
+        args.filter.clone(),
+    )?;
+    if args.dry_run {
+        print!("{}", plan::render(&sweep));
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    sweep
+        .dir
+        .prepare(&sweep.config, &sweep.data.sha256, args.force)?;
+    let timings = TimingLog::open(&sweep.dir)?;
+    let pending = sweep.pending();
+    let progress = Progress::new(pending, args.quiet);
+    progress.say(&format!(
+        "sweep: {pending} jobs to run → {}",
+        sweep.root().display()
+    ));
+    let threads = args.threads.map(|n| n.get());
+    let report = runner::run(&sweep, threads, &progress, &interrupt, &timings)?;
+    progress.finish(report.ran);
+
+    let target = sweep.config.stop.validation_loss_below;
+    let mut table = RuleTable::new(target);
+    let written = write_aggregates(
+        &sweep.dir,
+        sweep.plan.jobs(),
+        sweep.data.dims(),
+        target,
+        &report.failed,
+        |row| table.add(row),
+    );
+    print!("{}", table.render());
+    let mut write_errors = report.write_errors;
+    if let Err(e) = &written {
+        write_errors.push(format!("cannot write the aggregate files: {e:#}"));
+    }
+    for e in &write_errors {
+        eprintln!("sweep: error: {e}");
+    }
+    if report.interrupted {
+        let finished = written.map_or_else(
+            |_| "some".to_string(),
+            |w| format!("{} of {}", w.finished, w.finished + w.missing),
+        );
+        eprintln!(
+            "sweep: interrupted with {finished} jobs finished; run the same command again to resume"
+        );
+        return Ok(ExitCode::from(interrupt::EXIT_STATUS));
+    }
+    if !report.failed.is_empty() || !write_errors.is_empty() {
+        eprintln!(
+            "sweep: {} jobs failed; run the same command again to retry them",
+            report.failed.len()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
