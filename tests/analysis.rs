@@ -113,3 +113,143 @@ fn filter_must_match_a_cell() {
         .code(2)
         .stderr(predicate::str::contains("unknown variant `kron`"));
 }
+
+#[test]
+fn curves_csv_holds_the_mean_training_loss_per_group_and_epoch() {
+    let tmp = TempDir::new().unwrap();
+    run_ok(&[], tmp.path());
+    let dir = tmp.path().join("grid");
+    let curves = rows(&dir.join("curves.csv"));
+    assert_eq!(curves.len(), 101, "epochs 0 to 100");
+    let columns: Vec<&String> = curves[0].keys().filter(|k| *k != "epoch").collect();
+    assert_eq!(
+        columns.len(),
+        3 * 2 * 3,
+        "rules × activations × learning rates"
+    );
+    assert!(curves[0].contains_key("matmul/sigmoid/lr=0.1"));
+    assert!(curves[0].contains_key("kronecker_input/tanh01/lr=0.01"));
+    for row in &curves {
+        for (k, v) in row {
+            assert!(v.parse::<f64>().is_ok_and(f64::is_finite), "{k} = `{v}`");
+        }
+    }
+
+    // Epoch 1 of one group, by hand from epochs.csv: the mean over its ten seeds.
+    let losses: Vec<f64> = rows(&dir.join("epochs.csv"))
+        .iter()
+        .filter(|r| {
+            r["rule"] == "kronecker" && r["activation"] == "sigmoid" && r["learning_rate"] == "0.1"
+        })
+        .filter(|r| r["epoch"] == "1")
+        .map(|r| r["train_loss"].parse().unwrap())
+        .collect();
+    assert_eq!(losses.len(), 10);
+    let mean = losses.iter().sum::<f64>() / 10.0;
+    let curve: f64 = curves[1]["kronecker/sigmoid/lr=0.1"].parse().unwrap();
+    assert!((curve - mean).abs() < 1e-12, "{curve} vs {mean}");
+}
+
+#[test]
+fn loss_svg_draws_every_rule_and_can_be_skipped() {
+    let tmp = TempDir::new().unwrap();
+    run_ok(&[], tmp.path());
+    let svg = fs::read_to_string(tmp.path().join("grid/loss.svg")).unwrap();
+    assert!(svg.starts_with("<svg"));
+    for needle in [
+        "matmul",
+        "kronecker_input",
+        "learning rate = 0.5",
+        "epoch",
+        "training loss (MSE)",
+    ] {
+        assert!(svg.contains(needle), "loss.svg has no `{needle}`");
+    }
+    let bare = tmp.path().join("bare");
+    run_ok(&["--no-plot"], &bare);
+    assert!(!bare.join("grid/loss.svg").exists());
+    assert!(bare.join("grid/curves.csv").exists());
+}
+
+#[test]
+fn end_table_shows_each_rule_and_activation_and_the_best_cell() {
+    let tmp = TempDir::new().unwrap();
+    let stdout = run_ok(&[], tmp.path());
+    assert!(stdout.contains("median final val loss"), "{stdout}");
+    assert!(stdout.contains("median epochs to target"), "{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    for rule in ["matmul", "kronecker", "kronecker_input"] {
+        for act in ["sigmoid", "tanh01"] {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.split_whitespace().take(2).eq([rule, act])),
+                "no row for {rule} {act}:\n{stdout}"
+            );
+        }
+    }
+    let reproduce = lines
+        .iter()
+        .find(|l| l.starts_with("reproduce it in a fresh folder: sweep -o reproduced"))
+        .unwrap_or_else(|| panic!("no reproduce line:\n{stdout}"));
+    assert!(reproduce.contains("--filter seed="));
+
+    // The line does reproduce the cell, bit for bit.
+    let best = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("best cell: "))
+        .and_then(|l| l.split(',').next())
+        .unwrap();
+    let args: Vec<&str> = reproduce
+        .split_once("reproduced ")
+        .unwrap()
+        .1
+        .split(' ')
+        .collect();
+    let again = tmp.path().join("again");
+    run_ok(&args, &again);
+    let job = format!("grid/jobs/{best}.csv");
+    assert!(fs::read(again.join(&job)).unwrap() == fs::read(tmp.path().join(&job)).unwrap());
+    assert_eq!(fs::read_dir(again.join("grid/jobs")).unwrap().count(), 1);
+}
+
+/// LibreOffice must read every value of curves.csv as a number, so that
+/// the line chart is one click. Runs where LibreOffice is installed.
+#[test]
+fn libreoffice_reads_curves_as_numbers() {
+    let found = std::process::Command::new("libreoffice")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!("skipped: LibreOffice is not installed");
+        return;
+    }
+    let tmp = TempDir::new().unwrap();
+    run_ok(&[], tmp.path());
+    let converted = std::process::Command::new("libreoffice")
+        .args(["--headless", "--convert-to", "ods", "--outdir"])
+        .arg(tmp.path())
+        .arg(tmp.path().join("grid/curves.csv"))
+        .env("HOME", tmp.path())
+        .output()
+        .unwrap();
+    assert!(converted.status.success(), "{converted:?}");
+    let content = std::process::Command::new("unzip")
+        .arg("-p")
+        .arg(tmp.path().join("curves.ods"))
+        .arg("content.xml")
+        .output()
+        .unwrap();
+    let xml = String::from_utf8(content.stdout).unwrap();
+    let table_rows: Vec<&str> = xml.split("<table:table-row").skip(1).collect();
+    assert!(table_rows.len() >= 2, "{xml}");
+    assert!(table_rows[0].contains("office:value-type=\"string\""));
+    for row in &table_rows[1..] {
+        assert!(
+            !row.contains("office:value-type=\"string\""),
+            "a value LibreOffice reads as text: {row}"
+        );
+        assert!(row.contains("office:value-type=\"float\""));
+    }
+}

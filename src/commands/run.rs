@@ -2,7 +2,9 @@
 
 use super::load;
 use crate::cli::RunArgs;
-use crate::export::csv::{TimingLog, write_aggregates};
+use crate::export::csv::{Row, TimingLog, write_aggregates};
+use crate::export::curves::Curves;
+use crate::export::plot::LossPlot;
 use crate::interrupt::{self, Interrupt};
 use crate::output::{plan, progress::Progress, table::RuleTable};
 use crate::runner::{self, Sweep};
@@ -38,19 +40,41 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let report = runner::run(&sweep, threads, &progress, &interrupt, &timings)?;
     progress.finish(report.ran);
 
-    let target = sweep.config.stop.validation_loss_below;
-    let mut table = RuleTable::new(target);
+    let (config, target) = (&sweep.config, sweep.config.stop.validation_loss_below);
+    let command = match &args.config {
+        Some(path) => format!("sweep {}", path.display()),
+        None => "sweep".to_string(),
+    };
+    let mut table = RuleTable::new(&config.grid, target, command);
+    let mut curves = Curves::new(&config.grid, config.epochs);
+    let mut plot = LossPlot::new(&config.name, &config.grid, config.epochs);
     let written = write_aggregates(
         &sweep.dir,
         sweep.plan.jobs(),
         sweep.data.dims(),
         target,
         &report.failed,
-        |row| table.add(row),
+        |row| {
+            table.add(row);
+            if let Row::Finished(s, rows) = row {
+                curves.add(&s.params, s.outcome.status(), rows);
+                plot.add(&s.params, s.outcome.status(), rows);
+            }
+        },
     );
     print!("{}", table.render());
     let mut write_errors = report.write_errors;
-    if let Err(e) = &written {
+    let figures = written
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("{e:#}"))
+        .and_then(|_| {
+            curves.write(&sweep.dir)?;
+            if !args.no_plot {
+                plot.write(&sweep.dir)?;
+            }
+            Ok(())
+        });
+    if let Err(e) = figures {
         write_errors.push(format!("cannot write the aggregate files: {e:#}"));
     }
     for e in &write_errors {

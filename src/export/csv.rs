@@ -280,8 +280,8 @@ impl JobSummary {
 /// A row of `summary.csv`.
 #[derive(Debug, Clone, Copy)]
 pub enum Row<'a> {
-    /// A job with an outcome.
-    Finished(&'a JobSummary),
+    /// A job with an outcome, and its measurements epoch by epoch.
+    Finished(&'a JobSummary, &'a [EpochRecord]),
     /// A job that failed in this run.
     Failed(&'a JobParams),
 }
@@ -340,7 +340,7 @@ pub fn write_aggregates(
         summary
             .write_record(s.record())
             .with_context(summary_error)?;
-        on_row(Row::Finished(&s));
+        on_row(Row::Finished(&s, &file.rows));
         counts.finished += 1;
     }
     summary.flush().with_context(summary_error)?;

@@ -3,6 +3,8 @@
 
 pub mod config;
 pub mod csv;
+pub mod curves;
+pub mod plot;
 pub mod weights;
 
 use crate::config::Config;

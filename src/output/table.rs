@@ -1,16 +1,25 @@
-//! The table printed at the end of a run: per rule, how its jobs ended and
-//! how well they trained.
+//! The table printed at the end of a run: per rule and activation, how
+//! the jobs ended and how well they trained, then the best cell and how to
+//! reproduce it.
 
+use crate::config::GridConfig;
 use crate::export::csv::{JobSummary, Row};
-use crate::nn::{Rule, Status};
+use crate::export::float;
+use crate::grid::JobParams;
+use crate::nn::{Activation, Rule, Status};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// Per-rule tallies, fed one job summary at a time.
-#[derive(Debug, Clone, Default)]
+/// Tallies per rule × activation, fed one row of `summary.csv` at a time.
+#[derive(Debug, Clone)]
 pub struct RuleTable {
     target: Option<f64>,
-    rules: BTreeMap<Rule, Tally>,
+    /// How a person reruns this sweep: `sweep` or `sweep CONFIG`.
+    command: String,
+    /// Axes with more than one value: they go into the `--filter` line.
+    varied: Vec<&'static str>,
+    cells: BTreeMap<(Rule, Activation), Tally>,
+    best: Option<Best>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -18,59 +27,102 @@ struct Tally {
     by_status: BTreeMap<Status, u64>,
     failed: u64,
     final_train_loss: Vec<f64>,
+    final_validation_loss: Vec<f64>,
     epochs_to_target: Vec<f64>,
 }
 
+/// The job with the lowest final validation loss (training loss without
+/// a validation set); the first in plan order on a tie.
+#[derive(Debug, Clone)]
+struct Best {
+    params: JobParams,
+    loss: f64,
+    on_validation: bool,
+    test_error_rate: Option<f64>,
+}
+
 impl RuleTable {
-    /// An empty table; `target` is `stop.validation_loss_below`.
-    pub fn new(target: Option<f64>) -> Self {
+    /// An empty table for `grid`; `target` is `stop.validation_loss_below`
+    /// and `command` how the sweep is run (`sweep configs/grid.toml`).
+    pub fn new(grid: &GridConfig, target: Option<f64>, command: String) -> Self {
+        let varied = [
+            ("rule", grid.rule.0.len()),
+            ("activation", grid.activation.0.len()),
+            ("learning_rate", grid.learning_rate.0.len()),
+            ("batch_size", grid.batch_size.0.len()),
+            ("sampling", grid.sampling.0.len()),
+            ("init_range", grid.init_range.0.len()),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(key, _)| key)
+        .collect();
         RuleTable {
             target,
-            rules: BTreeMap::new(),
+            command,
+            varied,
+            cells: BTreeMap::new(),
+            best: None,
         }
     }
 
     /// Counts one row of `summary.csv`.
     pub fn add(&mut self, row: Row<'_>) {
         match row {
-            Row::Finished(s) => self.add_finished(s),
-            Row::Failed(p) => self.rules.entry(p.rule).or_default().failed += 1,
+            Row::Finished(s, _) => self.add_finished(s),
+            Row::Failed(p) => self.cells.entry((p.rule, p.activation)).or_default().failed += 1,
         }
     }
 
     fn add_finished(&mut self, s: &JobSummary) {
-        let tally = self.rules.entry(s.params.rule).or_default();
+        let p = &s.params;
+        let tally = self.cells.entry((p.rule, p.activation)).or_default();
         let status = s.outcome.status();
         *tally.by_status.entry(status).or_default() += 1;
-        // A job that never trained has no final loss worth a median.
-        if matches!(status, Status::Ok | Status::EarlyStop) && s.last.train.loss.is_finite() {
-            tally.final_train_loss.push(s.last.train.loss);
-        }
         if let Some(epoch) = s.first_below_target {
             tally.epochs_to_target.push(f64::from(epoch));
         }
+        // A job that never trained has no final loss worth a median or a prize.
+        if !matches!(status, Status::Ok | Status::EarlyStop) {
+            return;
+        }
+        let finite = |loss: f64| loss.is_finite().then_some(loss);
+        tally.final_train_loss.extend(finite(s.last.train.loss));
+        let validation = s.last.validation.and_then(|m| finite(m.loss));
+        tally.final_validation_loss.extend(validation);
+        let Some(loss) = validation.or(finite(s.last.train.loss)) else {
+            return;
+        };
+        if self.best.as_ref().is_none_or(|b| loss < b.loss) {
+            self.best = Some(Best {
+                params: *p,
+                loss,
+                on_validation: validation.is_some(),
+                test_error_rate: s.last.test.map(|m| m.error_rate),
+            });
+        }
     }
 
-    /// The table as text, one line per rule.
+    /// The table as text, then the best cell.
     pub fn render(&self) -> String {
-        let mut header = vec!["rule", "jobs"];
+        let mut header = vec!["rule", "activation", "jobs"];
         header.extend(Status::ALL.map(Status::name));
-        header.push("failed");
-        header.push("median final train loss");
+        header.extend(["failed", "median final train loss", "median final val loss"]);
         if self.target.is_some() {
             header.push("median epochs to target");
         }
         let mut rows = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
-        for (rule, tally) in &self.rules {
+        for ((rule, activation), tally) in &self.cells {
+            let count = |s| tally.by_status.get(&s).copied().unwrap_or(0);
             let mut row = vec![
                 rule.to_string(),
+                activation.to_string(),
                 (tally.by_status.values().sum::<u64>() + tally.failed).to_string(),
             ];
-            row.extend(
-                Status::ALL.map(|s| tally.by_status.get(&s).copied().unwrap_or(0).to_string()),
-            );
+            row.extend(Status::ALL.map(|s| count(s).to_string()));
             row.push(tally.failed.to_string());
             row.push(median(&tally.final_train_loss).map_or("-".into(), short));
+            row.push(median(&tally.final_validation_loss).map_or("-".into(), short));
             if self.target.is_some() {
                 row.push(
                     median(&tally.epochs_to_target).map_or("never".into(), |m| format!("{m}")),
@@ -78,7 +130,46 @@ impl RuleTable {
             }
             rows.push(row);
         }
-        aligned(rows, &[0])
+        let mut out = aligned(rows, &[0, 1]);
+        if let Some(best) = &self.best {
+            let p = &best.params;
+            let set = if best.on_validation {
+                "validation"
+            } else {
+                "training"
+            };
+            let _ = write!(
+                out,
+                "\nbest cell: {p}, final {set} loss {}",
+                short(best.loss)
+            );
+            if let Some(rate) = best.test_error_rate {
+                let _ = write!(out, ", test error rate {}", short(rate));
+            }
+            let mut filters: Vec<String> = self
+                .varied
+                .iter()
+                .map(|key| {
+                    let value = match *key {
+                        "rule" => p.rule.to_string(),
+                        "activation" => p.activation.to_string(),
+                        "learning_rate" => float(p.learning_rate),
+                        "batch_size" => p.batch_size.to_string(),
+                        "sampling" => p.sampling.to_string(),
+                        _ => float(p.init_range),
+                    };
+                    format!("--filter {key}={value}")
+                })
+                .collect();
+            filters.push(format!("--filter seed={}", p.seed));
+            let _ = writeln!(
+                out,
+                "\nreproduce it in a fresh folder: {} -o reproduced {}",
+                self.command,
+                filters.join(" ")
+            );
+        }
+        out
     }
 }
 

@@ -1,0 +1,139 @@
+//! `curves.csv`: one row per epoch, one column per group of cells that
+//! differ only by seed, holding the group's mean training loss.
+
+use super::{ResultsDir, float, write_atomic};
+use crate::config::GridConfig;
+use crate::grid::JobParams;
+use crate::nn::{EpochRecord, Status};
+use std::collections::HashMap;
+
+/// A job's training loss at each epoch 0..=`epochs`, where it has one.
+///
+/// An early-stopped job keeps its last loss for the epochs after it stopped
+/// (its weights no longer change); a diverged job has no value from the
+/// epoch its loss stopped being finite; a `shape_error` job has only epoch 0.
+pub fn training_loss(
+    status: Status,
+    rows: &[EpochRecord],
+    epochs: u32,
+) -> impl Iterator<Item = (u32, f64)> + '_ {
+    let last = rows.last().map(|r| r.train.loss);
+    (0..=epochs).filter_map(move |e| {
+        let loss = match rows.get(e as usize) {
+            Some(r) => r.train.loss,
+            None if status == Status::EarlyStop => last?,
+            None => return None,
+        };
+        loss.is_finite().then_some((e, loss))
+    })
+}
+
+/// Sums of training losses per group and epoch, fed one job at a time.
+#[derive(Debug, Clone)]
+pub struct Curves {
+    epochs: u32,
+    grid: GridConfig,
+    columns: HashMap<String, usize>,
+    names: Vec<String>,
+    sum: Vec<Vec<f64>>,
+    count: Vec<Vec<u32>>,
+}
+
+impl Curves {
+    /// Empty curves for a grid whose jobs run `epochs` epochs.
+    pub fn new(grid: &GridConfig, epochs: u32) -> Curves {
+        Curves {
+            epochs,
+            grid: grid.clone(),
+            columns: HashMap::new(),
+            names: Vec::new(),
+            sum: Vec::new(),
+            count: Vec::new(),
+        }
+    }
+
+    /// The column name of `p`'s group: rule, activation and learning rate,
+    /// then batch size, sampling and init range where the grid varies them.
+    pub fn name(&self, p: &JobParams) -> String {
+        let g = &self.grid;
+        let mut name = format!("{}/{}/lr={}", p.rule, p.activation, float(p.learning_rate));
+        if g.batch_size.0.len() > 1 {
+            name += &format!("/b={}", p.batch_size);
+        }
+        if g.sampling.0.len() > 1 {
+            name += &format!("/{}", p.sampling);
+        }
+        if g.init_range.0.len() > 1 {
+            name += &format!("/r={}", float(p.init_range));
+        }
+        name
+    }
+
+    /// Adds one finished job.
+    pub fn add(&mut self, p: &JobParams, status: Status, rows: &[EpochRecord]) {
+        let name = self.name(p);
+        let width = self.epochs as usize + 1;
+        let next = self.names.len();
+        let col = *self.columns.entry(name.clone()).or_insert(next);
+        if col == next {
+            self.names.push(name);
+            self.sum.push(vec![0.0; width]);
+            self.count.push(vec![0; width]);
+        }
+        for (e, loss) in training_loss(status, rows, self.epochs) {
+            self.sum[col][e as usize] += loss;
+            self.count[col][e as usize] += 1;
+        }
+    }
+
+    /// Writes `curves.csv`; a cell no job of its group reached is empty.
+    pub fn write(&self, dir: &ResultsDir) -> anyhow::Result<()> {
+        write_atomic(&dir.file("curves.csv"), |w| {
+            let mut out = csv::Writer::from_writer(w);
+            out.write_record(
+                std::iter::once("epoch").chain(self.names.iter().map(String::as_str)),
+            )?;
+            for e in 0..=self.epochs as usize {
+                let means = (0..self.names.len()).map(|c| match self.count[c][e] {
+                    0 => String::new(),
+                    n => float(self.sum[c][e] / f64::from(n)),
+                });
+                out.write_record(std::iter::once(e.to_string()).chain(means))?;
+            }
+            Ok(out.flush()?)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::metrics::Metrics;
+
+    fn rows(losses: &[f64]) -> Vec<EpochRecord> {
+        losses
+            .iter()
+            .enumerate()
+            .map(|(e, &loss)| EpochRecord {
+                epoch: e as u32,
+                train: Metrics {
+                    loss,
+                    error_rate: 0.0,
+                },
+                validation: None,
+                test: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn early_stop_carries_forward_divergence_does_not() {
+        let stopped: Vec<_> = training_loss(Status::EarlyStop, &rows(&[0.5, 0.2]), 3).collect();
+        assert_eq!(stopped, [(0, 0.5), (1, 0.2), (2, 0.2), (3, 0.2)]);
+        let diverged: Vec<_> =
+            training_loss(Status::Diverged, &rows(&[0.5, f64::INFINITY]), 3).collect();
+        assert_eq!(diverged, [(0, 0.5)]);
+        let shape: Vec<_> = training_loss(Status::ShapeError, &rows(&[0.5]), 3).collect();
+        assert_eq!(shape, [(0, 0.5)]);
+    }
+}
