@@ -281,7 +281,7 @@ fn golden_results_of_the_default_grid_are_reproduced() {
     run_ok(&[], tmp.path());
     let golden = repo("results/grid");
     let mut compared = 0;
-    for name in ["summary.csv", "config.toml", "curves.csv"] {
+    for name in ["summary.csv", "config.toml", "curves.csv", "loss.svg"] {
         let Ok(expected) = fs::read(golden.join(name)) else {
             continue;
         };
@@ -289,5 +289,5 @@ fn golden_results_of_the_default_grid_are_reproduced() {
         assert!(got == expected, "{name} differs from the golden copy");
         compared += 1;
     }
-    assert!(compared >= 2, "the golden summary and config are committed");
+    assert_eq!(compared, 4, "the golden files are committed");
 }

@@ -7,9 +7,10 @@ use super::rule::{Rule, ShapeError, Workspace, update};
 use crate::data::Set;
 use ndarray::{Array2, ArrayView1, Axis};
 
-/// Step of the central differences: small enough for O(h²) truncation,
-/// large enough that rounding in L stays far below it.
-pub const STEP: f64 = 1e-5;
+/// Step of the central differences. The five-point stencil's error is
+/// O(h⁴), about 1e-13 here, with rounding in L of the same order, so even
+/// gradients of order 1e-5 are measured to better than 1e-6 relative.
+pub const STEP: f64 = 1e-3;
 
 /// ΔW/η that `rule` takes on the single sample (x̃, t), through the same
 /// [`update`] function training uses.
@@ -41,7 +42,7 @@ pub fn rule_direction(
     Ok(stepped - w)
 }
 
-/// −∂L/∂W at W by central differences, L = ½‖t − f(x̃ W)‖².
+/// −∂L/∂W at W by central differences (five-point), L = ½‖t − f(x̃ W)‖².
 pub fn descent_direction(
     f: Activation,
     w: &Array2<f64>,
@@ -61,14 +62,20 @@ pub fn descent_direction(
             .sum::<f64>()
     };
     let mut probe = w.clone();
-    Array2::from_shape_fn(w.dim(), |(i, j)| {
+    let mut loss_at = |i: usize, j: usize, offset: f64| {
         let w_ij = w[[i, j]];
-        probe[[i, j]] = w_ij + STEP;
-        let above = loss(&probe);
-        probe[[i, j]] = w_ij - STEP;
-        let below = loss(&probe);
+        probe[[i, j]] = w_ij + offset;
+        let l = loss(&probe);
         probe[[i, j]] = w_ij;
-        -(above - below) / (2.0 * STEP)
+        l
+    };
+    let h = STEP;
+    Array2::from_shape_fn(w.dim(), |(i, j)| {
+        // ∂L/∂w ≈ (8 (L(w+h) − L(w−h)) − (L(w+2h) − L(w−2h))) / 12h, the
+        // differences taken first so that a flat L gives exactly zero.
+        let near = loss_at(i, j, h) - loss_at(i, j, -h);
+        let far = loss_at(i, j, 2.0 * h) - loss_at(i, j, -2.0 * h);
+        -(8.0 * near - far) / (12.0 * h)
     })
 }
 
@@ -152,8 +159,9 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Shapes, weights, one input and one target, with every net input at
-    /// least 1e-3 away from relu's kink so that differences are smooth.
+    /// Shapes, weights, one input and one target. For the relus, cases with
+    /// a net input within 0.02 of the kink are skipped: the differences'
+    /// probes (up to 2h·|x| = 0.008 away) would straddle it.
     fn case() -> impl Strategy<Value = (Activation, Array2<f64>, Vec<f64>, Vec<f64>)> {
         (1usize..6, 1usize..5, 0..Activation::ALL.len()).prop_flat_map(|(n, m, a)| {
             (
@@ -174,7 +182,8 @@ mod tests {
         fn matmul_step_is_the_negative_gradient((f, w, x, t) in case()) {
             let (mut net, mut z) = (vec![0.0; w.ncols()], vec![0.0; w.ncols()]);
             forward(&w, &x, f, &mut net, &mut z);
-            prop_assume!(net.iter().all(|v| v.abs() > 1e-3));
+            let kinked = matches!(f, Activation::Relu | Activation::LeakyRelu);
+            prop_assume!(!kinked || net.iter().all(|v| v.abs() > 0.02));
 
             let x = ArrayView1::from(&x);
             let t = ArrayView1::from(&t);
