@@ -3,8 +3,8 @@
 //! others.
 
 use crate::commands::Loaded;
-use crate::config::{Config, ConfigError, Selector};
-use crate::data::Splits;
+use crate::config::{Column, Config, ConfigError, Selector};
+use crate::data::{Splits, Target};
 use crate::export::csv::TimingLog;
 use crate::export::{self, ResultsDir};
 use crate::grid::{JobParams, Plan};
@@ -80,8 +80,18 @@ impl Sweep {
             }
             .into());
         }
-        config.data.inputs = Some(data.inputs.clone());
-        config.data.target = Some(data.target.clone());
+        let names = |v: &[String]| v.iter().cloned().map(Column::Name).collect();
+        match &data.target {
+            Target::Label(label) => {
+                config.data.inputs = Some(names(&data.inputs));
+                config.data.target = Some(Column::Name(label.clone()));
+            }
+            Target::Columns(columns) => {
+                config.data.inputs = Some(names(&data.inputs));
+                config.data.targets = Some(names(columns));
+            }
+            Target::Generated => {}
+        }
         if let Some(out) = out {
             config.output.dir = out.to_path_buf();
         }
@@ -104,12 +114,17 @@ impl Sweep {
         self.filter.iter().all(|f| f.matches(p))
     }
 
-    /// The schedule of job `p`. An epoch is ⌊N / B⌋ updates, so that with
-    /// any batch size it sees about the whole training set once.
+    /// The schedule of job `p`. An epoch is `updates_per_epoch` updates,
+    /// by default ⌊N / B⌋, so that with any batch size it sees about the
+    /// whole training set once.
     pub fn schedule_for(&self, p: &JobParams) -> Schedule {
+        let default = (self.data.train.len() / p.batch_size).max(1);
         Schedule {
             epochs: self.config.epochs,
-            updates_per_epoch: (self.data.train.len() / p.batch_size).max(1),
+            updates_per_epoch: self
+                .config
+                .updates_per_epoch
+                .map_or(default, |n| n as usize),
             validation_loss_below: self.config.stop.validation_loss_below,
         }
     }
@@ -225,7 +240,7 @@ fn run_job(sweep: &Sweep, p: &JobParams) -> Result<(), String> {
             &sweep.dir,
             &id,
             &sweep.data.inputs,
-            &sweep.data.classes,
+            &sweep.data.outputs,
             &trained.initial_weights,
             &trained.final_weights,
         )

@@ -253,3 +253,105 @@ fn libreoffice_reads_curves_as_numbers() {
         assert!(row.contains("office:value-type=\"float\""));
     }
 }
+
+#[test]
+fn no_rule_solves_xor_but_and_and_or_are_solved() {
+    let tmp = TempDir::new().unwrap();
+    for gate in ["xor", "and", "or"] {
+        run_ok(
+            &[repo(&format!("configs/{gate}.toml")).to_str().unwrap()],
+            tmp.path(),
+        );
+    }
+    let xor = rows(&tmp.path().join("xor/epochs.csv"));
+    assert!(xor.len() > 1000);
+    for r in &xor {
+        let rate: f64 = r["train_error_rate"].parse().unwrap();
+        assert!(
+            rate >= 0.25,
+            "{} solved xor at epoch {}",
+            r["job_id"],
+            r["epoch"]
+        );
+    }
+    for rule in ["matmul", "kronecker_input", "kronecker"] {
+        assert!(xor.iter().any(|r| r["rule"] == rule), "every rule ran");
+    }
+    for gate in ["and", "or"] {
+        let summary = rows(&tmp.path().join(format!("{gate}/summary.csv")));
+        let solved = |rule: &str| {
+            summary
+                .iter()
+                .filter(|r| r["rule"] == rule && r["final_train_error_rate"] == "0.0")
+                .count()
+        };
+        assert!(
+            solved("matmul") >= 60,
+            "{gate}: matmul solved {}",
+            solved("matmul")
+        );
+        assert_eq!(solved("matmul"), solved("kronecker_input"));
+    }
+}
+
+#[test]
+fn matmul_reaches_the_teachers_noise_floor_and_kronecker_does_not() {
+    let tmp = TempDir::new().unwrap();
+    run_ok(
+        &[repo("configs/teacher.toml").to_str().unwrap()],
+        tmp.path(),
+    );
+    let floor = 0.05 * 0.05;
+    for r in rows(&tmp.path().join("teacher/summary.csv")) {
+        let test_loss: f64 = r["final_test_loss"].parse().unwrap();
+        match r["rule"].as_str() {
+            "kronecker" => assert!(test_loss > 10.0 * floor, "{r:?}"),
+            _ => assert!(test_loss < 1.5 * floor, "{r:?}"),
+        }
+    }
+}
+
+#[test]
+fn tutorial_protocol_counts_single_updates() {
+    let tmp = TempDir::new().unwrap();
+    cargo_bin_cmd!("sweep")
+        .arg(repo("configs/tutorial.toml"))
+        .arg("--dry-run")
+        .arg("-o")
+        .arg(tmp.path())
+        .assert()
+        .success()
+        // 60 jobs that train (30 seeds × 2 rules) × 20 epochs × 25 updates.
+        .stdout(
+            predicate::str::contains("updates: at most 30000")
+                .and(predicate::str::contains("shape_error: 30 jobs")),
+        );
+    run_ok(
+        &[repo("configs/tutorial.toml").to_str().unwrap()],
+        tmp.path(),
+    );
+    let config = fs::read_to_string(tmp.path().join("tutorial/config.toml")).unwrap();
+    assert!(config.contains("updates_per_epoch = 25"), "{config}");
+    assert!(config.contains("scale = \"tutorial\""));
+}
+
+#[test]
+fn generated_sources_record_their_parameters() {
+    let tmp = TempDir::new().unwrap();
+    let config = write_config(
+        &tmp,
+        "epochs = 2\n[data]\nsource = \"blobs\"\n[data.blobs]\nclasses = 4\n[grid]\nrule = \"matmul\"\n",
+    );
+    run_ok(&[config.to_str().unwrap()], tmp.path());
+    let recorded = fs::read_to_string(tmp.path().join("small/config.toml")).unwrap();
+    for line in [
+        "classes = 4",
+        "dimension = 2",
+        "per_class = 50",
+        "spread = 0.5",
+    ] {
+        assert!(recorded.contains(line), "{recorded}");
+    }
+    let weights_header = rows(&tmp.path().join("small/summary.csv"));
+    assert_eq!(weights_header.len(), 1);
+}

@@ -297,3 +297,42 @@ fn unwritable_output_folder_is_refused_before_training() {
         "nothing was touched"
     );
 }
+
+#[test]
+fn generator_and_csv_keys_must_fit_the_source() {
+    refused(
+        "[data]\nsource = \"xor\"\ninputs = [\"a\"]\n",
+        &[],
+        &["data.inputs", "applies to CSV sources", "[data.logic]"],
+    );
+    refused(
+        "[data.blobs]\nclasses = 4\n",
+        &[],
+        &["data.blobs", "does not apply to source = \"iris\""],
+    );
+    refused(
+        "[data]\nsource = \"blobs\"\nblobs = { classes = 1 }\n",
+        &[],
+        &["data.blobs.classes", "at least 2"],
+    );
+    refused(
+        "[data]\nsource = \"and\"\nlogic = { samples = 6 }\n",
+        &[],
+        &["data.logic.samples", "multiple of 4"],
+    );
+    refused(
+        "[data]\ntarget = \"species\"\ntargets = [\"petal_width\"]\n",
+        &[],
+        &["data.targets", "not both"],
+    );
+    refused(
+        "[data]\ndelimiter = \";;\"\n",
+        &[],
+        &["small.toml:2:", "one ASCII character"],
+    );
+    refused(
+        "[data]\ninputs = [7]\n",
+        &[],
+        &["data.inputs", "column index 7", "0 to 4"],
+    );
+}

@@ -1,10 +1,12 @@
 //! Data sets: where they come from, how they are split and scaled, and the
 //! matrices training reads.
 
+pub mod generate;
 pub mod scale;
 pub mod table;
 
-use crate::config::DataConfig;
+use crate::config::data::BUILT_IN;
+use crate::config::{Column, DataConfig, Source};
 use crate::nn::Dims;
 use crate::suggest::did_you_mean;
 use ndarray::{Array2, Axis};
@@ -17,9 +19,6 @@ use table::Table;
 
 /// The iris data set (150 rows, 4 features, 3 species), built in.
 pub const IRIS: &[u8] = include_bytes!("iris.csv");
-
-/// Names of the built-in data sets.
-pub const BUILT_IN: [&str; 1] = ["iris"];
 
 /// A data set that cannot be used, with what to change.
 #[derive(Debug, thiserror::Error)]
@@ -74,9 +73,21 @@ pub enum DataError {
         /// The file's columns.
         available: String,
     },
+    /// A column index past the last column.
+    #[error("{key}: column index {index} is out of range: {origin} has {columns} columns, 0 to {}", columns - 1)]
+    ColumnIndex {
+        /// Where the data came from.
+        origin: String,
+        /// The config key that named it.
+        key: &'static str,
+        /// The index asked for.
+        index: usize,
+        /// How many columns there are.
+        columns: usize,
+    },
     /// A cell of an input column is not a finite number.
     #[error(
-        "{origin}, line {line}, column `{column}`: `{value}` {problem}; input columns must hold finite numbers"
+        "{origin}, line {line}, column `{column}`: `{value}` {problem}; input and target columns must hold finite numbers"
     )]
     BadNumber {
         /// Where the data came from.
@@ -148,6 +159,34 @@ impl Set {
     }
 }
 
+/// A data set before it is split: inputs, targets, and their names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// N×n inputs.
+    pub x: Array2<f64>,
+    /// N×m targets.
+    pub t: Array2<f64>,
+    /// The input columns' names.
+    pub inputs: Vec<String>,
+    /// What the targets are.
+    pub target: Target,
+    /// One name per output: a class, or a target column.
+    pub outputs: Vec<String>,
+    /// SHA-256 of the data's bytes (a file's, or the generated numbers').
+    pub sha256: String,
+}
+
+/// Where a data set's targets came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// A label column, one-hot encoded.
+    Label(String),
+    /// Real-valued columns.
+    Columns(Vec<String>),
+    /// A generator made them.
+    Generated,
+}
+
 /// A data set split into training, validation and test sets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Splits {
@@ -157,13 +196,13 @@ pub struct Splits {
     pub validation: Set,
     /// Held-out samples; may be empty.
     pub test: Set,
-    /// The input columns, in order.
+    /// The input columns' names, in order.
     pub inputs: Vec<String>,
-    /// The target column.
-    pub target: String,
-    /// The class of each output, in order.
-    pub classes: Vec<String>,
-    /// SHA-256 of the data file's bytes.
+    /// Where the targets came from.
+    pub target: Target,
+    /// One name per output: a class, or a target column.
+    pub outputs: Vec<String>,
+    /// SHA-256 of the data's bytes.
     pub sha256: String,
 }
 
@@ -177,47 +216,97 @@ impl Splits {
     }
 }
 
-/// Loads, splits and scales the data a config describes. Relative file
-/// paths start from `base_dir`, the config file's folder.
+/// Loads or generates, splits and scales the data a config describes.
+/// Relative file paths start from `base_dir`, the config file's folder.
 pub fn load(cfg: &DataConfig, bias: f64, base_dir: &Path) -> Result<Splits, DataError> {
-    from_table(&read_source(&cfg.source, base_dir)?, cfg, bias)
+    let dataset = match cfg.source() {
+        Source::Iris => from_table(&Table::parse("built-in iris", IRIS, b',', true)?, cfg)?,
+        Source::File(path) => from_table(&read_file(path, base_dir, cfg)?, cfg)?,
+        Source::Logic(gate) => generate::logic(gate, &cfg.logic.unwrap_or_default(), cfg.seed),
+        Source::Blobs => generate::blobs(&cfg.blobs.unwrap_or_default(), cfg.seed),
+        Source::Teacher => generate::teacher(&cfg.teacher.unwrap_or_default(), cfg.seed),
+    };
+    split_and_scale(dataset, cfg, bias)
 }
 
-/// Selects, encodes, splits and scales the columns of `table` as `cfg` says.
-pub fn from_table(table: &Table, cfg: &DataConfig, bias: f64) -> Result<Splits, DataError> {
-    let target_col = match &cfg.target {
-        Some(name) => table.column(name, "data.target")?,
-        None => table.headers.len() - 1,
+/// Selects and encodes the columns of `table` as `cfg` says.
+pub fn from_table(table: &Table, cfg: &DataConfig) -> Result<Dataset, DataError> {
+    let column = |c: &Column, key: &'static str| table.column(c, key);
+    let (target_cols, target) = match (&cfg.targets, &cfg.target) {
+        (Some(cols), _) => {
+            let cols = cols
+                .iter()
+                .map(|c| column(c, "data.targets"))
+                .collect::<Result<Vec<_>, _>>()?;
+            let names = cols.iter().map(|&c| table.headers[c].clone()).collect();
+            (cols, Target::Columns(names))
+        }
+        (None, label) => {
+            let col = match label {
+                Some(c) => column(c, "data.target")?,
+                None => table.headers.len() - 1,
+            };
+            (vec![col], Target::Label(table.headers[col].clone()))
+        }
     };
     let input_cols: Vec<usize> = match &cfg.inputs {
-        Some(names) => names
+        Some(cols) => cols
             .iter()
-            .map(|name| table.column(name, "data.inputs"))
+            .map(|c| column(c, "data.inputs"))
             .collect::<Result<_, _>>()?,
         None => (0..table.headers.len())
-            .filter(|&c| c != target_col)
+            .filter(|c| !target_cols.contains(c))
             .collect(),
     };
     if input_cols.is_empty() {
         return Err(DataError::NoInputs);
     }
-    if input_cols.contains(&target_col) {
-        return Err(DataError::TargetIsInput(table.headers[target_col].clone()));
+    if let Some(&c) = input_cols.iter().find(|c| target_cols.contains(c)) {
+        return Err(DataError::TargetIsInput(table.headers[c].clone()));
     }
 
-    let rows = table.len();
-    let mut x = Array2::zeros((rows, input_cols.len()));
-    for (k, &col) in input_cols.iter().enumerate() {
+    let x = numbers(table, &input_cols)?;
+    let (t, outputs) = match &target {
+        Target::Label(_) => one_hot(table, target_cols[0])?,
+        _ => {
+            let names = target_cols
+                .iter()
+                .map(|&c| table.headers[c].clone())
+                .collect();
+            (numbers(table, &target_cols)?, names)
+        }
+    };
+    Ok(Dataset {
+        x,
+        t,
+        inputs: input_cols
+            .iter()
+            .map(|&c| table.headers[c].clone())
+            .collect(),
+        target,
+        outputs,
+        sha256: table.sha256.clone(),
+    })
+}
+
+/// The columns `cols` of `table` as an N×cols matrix of finite numbers.
+fn numbers(table: &Table, cols: &[usize]) -> Result<Array2<f64>, DataError> {
+    let mut m = Array2::zeros((table.len(), cols.len()));
+    for (k, &col) in cols.iter().enumerate() {
         for (i, v) in table.numbers(col)?.into_iter().enumerate() {
-            x[[i, k]] = v;
+            m[[i, k]] = v;
         }
     }
-    let (t, classes) = one_hot(table, target_col)?;
+    Ok(m)
+}
 
-    let split = split_rows(rows, cfg)?;
-    let mut train = Set::select(&x, &t, &split.train);
-    let mut validation = Set::select(&x, &t, &split.validation);
-    let mut test = Set::select(&x, &t, &split.test);
+/// Splits `data` by `data.seed`, fits the scaling on the training part,
+/// and appends the bias input to every set.
+pub fn split_and_scale(data: Dataset, cfg: &DataConfig, bias: f64) -> Result<Splits, DataError> {
+    let split = split_rows(data.x.nrows(), cfg)?;
+    let mut train = Set::select(&data.x, &data.t, &split.train);
+    let mut validation = Set::select(&data.x, &data.t, &split.validation);
+    let mut test = Set::select(&data.x, &data.t, &split.test);
 
     let scaler = Scaler::fit(cfg.scale, &train.x);
     for set in [&mut train, &mut validation, &mut test] {
@@ -231,28 +320,26 @@ pub fn from_table(table: &Table, cfg: &DataConfig, bias: f64) -> Result<Splits, 
             },
         );
     }
-
     Ok(Splits {
         train,
         validation,
         test,
-        inputs: input_cols
-            .iter()
-            .map(|&c| table.headers[c].clone())
-            .collect(),
-        target: table.headers[target_col].clone(),
-        classes,
-        sha256: table.sha256.clone(),
+        inputs: data.inputs,
+        target: data.target,
+        outputs: data.outputs,
+        sha256: data.sha256,
     })
 }
 
-fn read_source(source: &str, base_dir: &Path) -> Result<Table, DataError> {
-    if source == "iris" {
-        return Table::parse("built-in iris", IRIS);
-    }
+fn read_file(source: &str, base_dir: &Path, cfg: &DataConfig) -> Result<Table, DataError> {
     let path = base_dir.join(source);
     match std::fs::read(&path) {
-        Ok(bytes) => Table::parse(&path.display().to_string(), &bytes),
+        Ok(bytes) => Table::parse(
+            &path.display().to_string(),
+            &bytes,
+            cfg.delimiter as u8,
+            cfg.header,
+        ),
         // A bare word that is no file was most likely meant as a built-in name.
         Err(e)
             if e.kind() == std::io::ErrorKind::NotFound && !source.contains(['/', '\\', '.']) =>
@@ -326,7 +413,7 @@ mod tests {
 
     fn iris(inputs: Option<&[&str]>) -> DataConfig {
         DataConfig {
-            inputs: inputs.map(|v| v.iter().map(|s| s.to_string()).collect()),
+            inputs: inputs.map(|v| v.iter().map(|s| Column::Name(s.to_string())).collect()),
             ..DataConfig::default()
         }
     }
@@ -339,8 +426,8 @@ mod tests {
             (75, 38, 37)
         );
         assert_eq!(s.dims().weights(), (5, 3));
-        assert_eq!(s.classes, ["setosa", "versicolor", "virginica"]);
-        assert_eq!(s.target, "species");
+        assert_eq!(s.outputs, ["setosa", "versicolor", "virginica"]);
+        assert_eq!(s.target, Target::Label("species".into()));
         // Bias column, and every target one-hot.
         assert!(s.train.x.column(4).iter().all(|&b| b == 1.0));
         for set in [&s.train, &s.validation, &s.test] {
@@ -369,6 +456,48 @@ mod tests {
     }
 
     #[test]
+    fn tutorial_scaling_maps_the_training_part_into_its_band() {
+        let cfg = DataConfig {
+            scale: crate::data::scale::Scale::Tutorial,
+            ..DataConfig::default()
+        };
+        let s = load(&cfg, 1.0, Path::new(".")).unwrap();
+        for k in 0..4 {
+            let col = s.train.x.column(k);
+            assert!(
+                col.iter().all(|v| (0.025..=0.975).contains(v)),
+                "feature {k}"
+            );
+            // The sample farthest from the mean lands on an end of the band.
+            let extreme = col.iter().fold(0.0_f64, |m, v| m.max((v - 0.5).abs()));
+            assert!((extreme - 0.475).abs() < 1e-12, "feature {k}: {extreme}");
+        }
+    }
+
+    #[test]
+    fn csv_options_delimiter_no_header_indexes_and_real_targets() {
+        let text = b"1;2;0.5;7\n2;1;0.25;8\n3;3;0.75;9\n0;1;0.0;6\n";
+        let table = Table::parse("t.csv", text, b';', false).unwrap();
+        let cfg = DataConfig {
+            inputs: Some(vec![Column::Index(0), Column::Name("1".into())]),
+            targets: Some(vec![Column::Index(2), Column::Index(3)]),
+            ..DataConfig::default()
+        };
+        let d = from_table(&table, &cfg).unwrap();
+        assert_eq!(d.inputs, ["0", "1"]);
+        assert_eq!(d.target, Target::Columns(vec!["2".into(), "3".into()]));
+        assert_eq!(d.t.row(1).to_vec(), [0.25, 8.0]);
+        let overlap = DataConfig {
+            inputs: Some(vec![Column::Index(2)]),
+            ..cfg
+        };
+        assert!(matches!(
+            from_table(&table, &overlap),
+            Err(DataError::TargetIsInput(_))
+        ));
+    }
+
+    #[test]
     fn unknown_source_suggests_iris() {
         let cfg = DataConfig {
             source: "irsi".into(),
@@ -380,7 +509,7 @@ mod tests {
 
     #[test]
     fn single_class_is_refused() {
-        let t = Table::parse("t.csv", b"x,y\n1,a\n2,a\n").unwrap();
+        let t = Table::parse("t.csv", b"x,y\n1,a\n2,a\n", b',', true).unwrap();
         assert!(matches!(one_hot(&t, 1), Err(DataError::SingleClass { .. })));
     }
 }

@@ -18,13 +18,18 @@ pub enum Scale {
     Standard,
     /// (x − min) / (max − min), into [0, 1] on the training part.
     Minmax,
+    /// The tutorial's: (x − mean) / max|x − mean| × 0.475 + 0.5, into
+    /// [0.025, 0.975] on the training part.
+    Tutorial,
 }
 
-/// A fitted per-feature affine map x ↦ (x − shift) / divisor.
+/// A fitted per-feature affine map x ↦ (x − shift) / divisor · gain + offset.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scaler {
     shift: Vec<f64>,
     divisor: Vec<f64>,
+    gain: f64,
+    offset: f64,
 }
 
 impl Scaler {
@@ -50,18 +55,32 @@ impl Scaler {
                     let max = column.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                     (min, max - min)
                 }
+                Scale::Tutorial => {
+                    let mean = column.iter().sum::<f64>() / n;
+                    let reach = column.iter().fold(0.0_f64, |m, x| m.max((x - mean).abs()));
+                    (mean, reach)
+                }
             };
             shift[k] = s;
             divisor[k] = if d > 0.0 { d } else { 1.0 };
         }
-        Scaler { shift, divisor }
+        let (gain, offset) = match scale {
+            Scale::Tutorial => (0.475, 0.5),
+            _ => (1.0, 0.0),
+        };
+        Scaler {
+            shift,
+            divisor,
+            gain,
+            offset,
+        }
     }
 
     /// Applies the map to every row of `x` in place.
     pub fn apply(&self, x: &mut Array2<f64>) {
         for mut row in x.rows_mut() {
             for (k, v) in row.iter_mut().enumerate() {
-                *v = (*v - self.shift[k]) / self.divisor[k];
+                *v = (*v - self.shift[k]) / self.divisor[k] * self.gain + self.offset;
             }
         }
     }
@@ -93,6 +112,19 @@ mod tests {
         let mut x = data();
         Scaler::fit(Scale::Minmax, &x).apply(&mut x);
         assert_eq!(x.column(0).to_vec(), vec![0.0, 0.2, 0.4, 1.0]);
+    }
+
+    #[test]
+    fn tutorial_maps_training_into_its_band() {
+        let mut x = data();
+        Scaler::fit(Scale::Tutorial, &x).apply(&mut x);
+        let col = x.column(0);
+        // mean 3, max |x − 3| = 3: 1 ↦ 0.5 − 0.475·2/3, 6 ↦ 0.975.
+        assert!(col.iter().all(|v| (0.025..=0.975).contains(v)));
+        assert_eq!(col[3], 0.975);
+        assert!((col[0] - (0.5 - 0.475 * 2.0 / 3.0)).abs() < 1e-15);
+        // A constant feature sits in the middle.
+        assert!(x.column(1).iter().all(|&v| v == 0.5));
     }
 
     #[test]

@@ -2,15 +2,16 @@
 //! kept for error messages.
 
 use super::DataError;
+use crate::config::Column;
 use crate::suggest::did_you_mean;
 use sha2::{Digest, Sha256};
 
-/// The cells of a CSV file with a header row.
+/// The cells of a CSV file.
 #[derive(Debug, Clone)]
 pub struct Table {
     /// Where the table came from, for messages: a path or `built-in iris`.
     pub origin: String,
-    /// Column names from the header row.
+    /// Column names from the header row, or `0`, `1`, … without one.
     pub headers: Vec<String>,
     /// SHA-256 of the file's bytes, in hex: results record it, so that a
     /// changed data file is noticed even when the config is not.
@@ -19,19 +20,31 @@ pub struct Table {
 }
 
 impl Table {
-    /// Parses CSV text whose first row names the columns.
-    pub fn parse(origin: &str, text: &[u8]) -> Result<Table, DataError> {
+    /// Parses CSV text with fields separated by `delimiter`; with `header`
+    /// its first row names the columns.
+    pub fn parse(
+        origin: &str,
+        text: &[u8],
+        delimiter: u8,
+        header: bool,
+    ) -> Result<Table, DataError> {
         let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
+            .has_headers(header)
+            .delimiter(delimiter)
             .trim(csv::Trim::All)
             .from_reader(text);
+        let first_row = if header {
+            "the header"
+        } else {
+            "the first row"
+        };
         let csv_error = |e: csv::Error| DataError::Csv {
             origin: origin.to_string(),
             line: e.position().map(|p| p.line()),
             message: match e.kind() {
                 csv::ErrorKind::UnequalLengths {
                     expected_len, len, ..
-                } => format!("this row has {len} fields where the header has {expected_len}"),
+                } => format!("this row has {len} fields where {first_row} has {expected_len}"),
                 csv::ErrorKind::Utf8 { err, .. } => format!(
                     "field {} is not UTF-8 text; save the file as UTF-8",
                     err.field() + 1
@@ -39,7 +52,7 @@ impl Table {
                 _ => e.to_string(),
             },
         };
-        let headers: Vec<String> = reader
+        let named: Vec<String> = reader
             .headers()
             .map_err(csv_error)?
             .iter()
@@ -54,6 +67,11 @@ impl Table {
                 origin: origin.to_string(),
             });
         }
+        let headers = if header {
+            named
+        } else {
+            (0..rows[0].len()).map(|k| k.to_string()).collect()
+        };
         let sha256 = Sha256::digest(text)
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -76,19 +94,27 @@ impl Table {
         self.rows.is_empty()
     }
 
-    /// The index of the column called `name`; `key` is the config key that
-    /// named it, for the error message.
-    pub fn column(&self, name: &str, key: &'static str) -> Result<usize, DataError> {
-        self.headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| DataError::UnknownColumn {
+    /// The index of `column`; `key` is the config key that named it, for
+    /// the error message.
+    pub fn column(&self, column: &Column, key: &'static str) -> Result<usize, DataError> {
+        match column {
+            Column::Index(k) if *k < self.headers.len() => Ok(*k),
+            Column::Index(k) => Err(DataError::ColumnIndex {
                 origin: self.origin.clone(),
                 key,
-                name: name.to_string(),
-                hint: did_you_mean(name, self.headers.iter().map(String::as_str)),
-                available: self.headers.join(", "),
-            })
+                index: *k,
+                columns: self.headers.len(),
+            }),
+            Column::Name(name) => self.headers.iter().position(|h| h == name).ok_or_else(|| {
+                DataError::UnknownColumn {
+                    origin: self.origin.clone(),
+                    key,
+                    name: name.to_string(),
+                    hint: did_you_mean(name, self.headers.iter().map(String::as_str)),
+                    available: self.headers.join(", "),
+                }
+            }),
+        }
     }
 
     /// The values of column `col`, which must all be finite numbers.
@@ -126,7 +152,7 @@ mod tests {
 
     #[test]
     fn ragged_row_names_its_line() {
-        let err = Table::parse("t.csv", b"a,b\n1,2\n3\n").unwrap_err();
+        let err = Table::parse("t.csv", b"a,b\n1,2\n3\n", b',', true).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("t.csv") && msg.contains("line 3"), "{msg}");
         assert!(msg.contains("1 fields where the header has 2"), "{msg}");
@@ -134,21 +160,21 @@ mod tests {
 
     #[test]
     fn non_numeric_cell_names_line_column_and_value() {
-        let t = Table::parse("t.csv", b"a,b\n1,2\n3,x\n").unwrap();
+        let t = Table::parse("t.csv", b"a,b\n1,2\n3,x\n", b',', true).unwrap();
         let msg = t.numbers(1).unwrap_err().to_string();
         assert!(
             msg.contains("line 3") && msg.contains("`b`") && msg.contains("`x`"),
             "{msg}"
         );
-        let t = Table::parse("t.csv", b"a\nNaN\n").unwrap();
+        let t = Table::parse("t.csv", b"a\nNaN\n", b',', true).unwrap();
         assert!(t.numbers(0).unwrap_err().to_string().contains("finite"));
     }
 
     #[test]
     fn unknown_column_suggests_the_closest() {
-        let t = Table::parse("t.csv", b"petal_length,petal_width\n1,2\n").unwrap();
+        let t = Table::parse("t.csv", b"petal_length,petal_width\n1,2\n", b',', true).unwrap();
         let msg = t
-            .column("petal_widht", "data.inputs")
+            .column(&Column::Name("petal_widht".into()), "data.inputs")
             .unwrap_err()
             .to_string();
         assert!(msg.contains("did you mean `petal_width`"), "{msg}");
@@ -156,7 +182,7 @@ mod tests {
 
     #[test]
     fn digest_is_sha256_of_the_bytes() {
-        let t = Table::parse("t.csv", b"a\n1\n").unwrap();
+        let t = Table::parse("t.csv", b"a\n1\n", b',', true).unwrap();
         // printf 'a\n1\n' | sha256sum
         assert_eq!(
             t.sha256,
@@ -165,9 +191,26 @@ mod tests {
     }
 
     #[test]
+    fn headerless_semicolon_file_names_columns_by_index() {
+        let t = Table::parse("t.csv", b"1;2;x\n3;4;y\n", b';', false).unwrap();
+        assert_eq!(t.headers, ["0", "1", "2"]);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.column(&Column::Index(1), "data.inputs").unwrap(), 1);
+        assert_eq!(
+            t.column(&Column::Name("2".into()), "data.target").unwrap(),
+            2
+        );
+        let err = t
+            .column(&Column::Index(3), "data.inputs")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("index 3") && err.contains("0 to 2"), "{err}");
+    }
+
+    #[test]
     fn header_only_is_empty() {
         assert!(matches!(
-            Table::parse("t.csv", b"a,b\n"),
+            Table::parse("t.csv", b"a,b\n", b',', true),
             Err(DataError::Empty { .. })
         ));
     }

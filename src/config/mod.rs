@@ -4,7 +4,12 @@
 //! values with the line and column TOML knows, and suggests the key or value
 //! that was probably meant.
 
-use crate::data::scale::Scale;
+pub mod data;
+
+pub use data::{
+    BlobsConfig, Column, DataConfig, Gate, LogicConfig, Source, SplitFractions, TeacherConfig,
+};
+
 use crate::nn::{Activation, Rule, Sampling};
 use crate::suggest::did_you_mean;
 use serde::de::{self, Deserializer, IntoDeserializer, Visitor};
@@ -14,7 +19,7 @@ use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 /// The built-in default experiment, the same as `configs/grid.toml`.
-pub const DEFAULT_GRID: &str = include_str!("../configs/grid.toml");
+pub const DEFAULT_GRID: &str = include_str!("../../configs/grid.toml");
 
 /// The most epochs a job may run: beyond this a typo is likelier than intent.
 pub const MAX_EPOCHS: u32 = 10_000_000;
@@ -66,6 +71,13 @@ pub struct Config {
     /// Epochs after epoch 0.
     #[serde(default = "default_epochs", deserialize_with = "epochs")]
     pub epochs: u32,
+    /// Updates per epoch; default: the training-set size divided by the batch size.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "updates_per_epoch"
+    )]
+    pub updates_per_epoch: Option<u64>,
     /// The constant extra input that carries the bias.
     #[serde(default = "one", deserialize_with = "finite")]
     pub bias: f64,
@@ -81,64 +93,6 @@ pub struct Config {
     /// Where results go.
     #[serde(default)]
     pub output: OutputConfig,
-}
-
-/// `[data]`: the data set, how it is split and scaled.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DataConfig {
-    /// `iris`, or the path of a CSV file relative to the config file.
-    pub source: String,
-    /// Input columns; default: every column but the target.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub inputs: Option<Vec<String>>,
-    /// The label column, one-hot encoded; default: the last column.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
-    /// Fractions of the rows in each set.
-    pub split: SplitFractions,
-    /// Input scaling, fitted on the training part.
-    pub scale: Scale,
-    /// Seeds the split, shared by the whole sweep.
-    pub seed: u64,
-}
-
-impl Default for DataConfig {
-    fn default() -> Self {
-        DataConfig {
-            source: "iris".into(),
-            inputs: None,
-            target: None,
-            split: SplitFractions::default(),
-            scale: Scale::Standard,
-            seed: 0,
-        }
-    }
-}
-
-/// `data.split`: fractions that sum to 1.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SplitFractions {
-    /// Training part.
-    #[serde(deserialize_with = "fraction")]
-    pub train: f64,
-    /// Validation part (early stopping); may be 0.
-    #[serde(deserialize_with = "fraction")]
-    pub validation: f64,
-    /// Test part; may be 0.
-    #[serde(deserialize_with = "fraction")]
-    pub test: f64,
-}
-
-impl Default for SplitFractions {
-    fn default() -> Self {
-        SplitFractions {
-            train: 0.5,
-            validation: 0.25,
-            test: 0.25,
-        }
-    }
 }
 
 /// `[grid]`: every list is crossed with every other.
@@ -391,9 +345,10 @@ impl Config {
         Ok(config)
     }
 
-    /// Checks what a single value's type cannot: values that are wrong only
-    /// together with others.
-    fn check(&self, origin: &str) -> Result<(), ConfigError> {
+    /// Checks what a single value's type cannot (values that are wrong
+    /// only together with others) and fills in the chosen generator's
+    /// parameters.
+    fn check(&mut self, origin: &str) -> Result<(), ConfigError> {
         let invalid = |key: &str, message: String| ConfigError::Invalid {
             origin: origin.to_string(),
             key: key.to_string(),
@@ -406,18 +361,10 @@ impl Config {
                 format!("`{name}` cannot name a results folder; use letters, digits, `-` or `_`"),
             ));
         }
-        let s = self.data.split;
-        let sum = s.train + s.validation + s.test;
-        if (sum - 1.0).abs() > 1e-9 {
-            return Err(invalid(
-                "data.split",
-                format!(
-                    "the fractions sum to {sum}; they must sum to 1, \
-                     e.g. {{ train = 0.5, validation = 0.25, test = 0.25 }}"
-                ),
-            ));
-        }
-        if self.stop.validation_loss_below.is_some() && s.validation == 0.0 {
+        self.data
+            .check()
+            .map_err(|(key, message)| invalid(&key, message))?;
+        if self.stop.validation_loss_below.is_some() && self.data.split.validation == 0.0 {
             return Err(invalid(
                 "stop.validation_loss_below",
                 "early stopping needs a validation set; give data.split.validation a fraction above 0"
@@ -517,14 +464,13 @@ fn finite<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     }
 }
 
-fn fraction<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    let v = f64::deserialize(d)?;
-    if (0.0..=1.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(de::Error::custom(format!(
-            "split fraction {v} is not accepted: it must be from 0 to 1"
-        )))
+fn updates_per_epoch<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let v = i64::deserialize(d)?;
+    match u64::try_from(v) {
+        Ok(n) if n >= 1 => Ok(Some(n)),
+        _ => Err(de::Error::custom(format!(
+            "updates_per_epoch = {v} is not accepted: it must be a whole number ≥ 1"
+        ))),
     }
 }
 

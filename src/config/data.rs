@@ -1,0 +1,448 @@
+//! `[data]`: where the samples come from, how they are split and scaled.
+
+use crate::data::scale::Scale;
+use crate::nn::Activation;
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// `[data]`: the data set, how it is split and scaled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    /// `iris`, a generator (`xor`, `and`, `or`, `blobs`, `teacher`), or the
+    /// path of a CSV file relative to the config file.
+    pub source: String,
+    /// Input columns of a CSV source, by name or 0-based index; default:
+    /// every column that is not a target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<Vec<Column>>,
+    /// The label column of a CSV source, one-hot encoded; default: the last
+    /// column (unless `targets` is given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Column>,
+    /// Real-valued target columns of a CSV source, instead of `target`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<Column>>,
+    /// The CSV field separator, one character.
+    #[serde(deserialize_with = "delimiter")]
+    pub delimiter: char,
+    /// Whether the CSV's first row names the columns; without one they are
+    /// named by index: `0`, `1`, …
+    pub header: bool,
+    /// Fractions of the rows in each set.
+    pub split: SplitFractions,
+    /// Input scaling, fitted on the training part.
+    pub scale: Scale,
+    /// Seeds the generators and the split, shared by the whole sweep.
+    pub seed: u64,
+    /// Parameters of `xor`, `and` and `or`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logic: Option<LogicConfig>,
+    /// Parameters of `blobs`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blobs: Option<BlobsConfig>,
+    /// Parameters of `teacher`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub teacher: Option<TeacherConfig>,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        DataConfig {
+            source: "iris".into(),
+            inputs: None,
+            target: None,
+            targets: None,
+            delimiter: ',',
+            header: true,
+            split: SplitFractions::default(),
+            scale: Scale::Standard,
+            seed: 0,
+            logic: None,
+            blobs: None,
+            teacher: None,
+        }
+    }
+}
+
+/// What `data.source` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source<'a> {
+    /// The built-in iris CSV.
+    Iris,
+    /// A CSV file at this path (relative to the config file).
+    File(&'a str),
+    /// A logic gate's truth table: `xor`, `and` or `or`.
+    Logic(Gate),
+    /// Gaussian clusters.
+    Blobs,
+    /// Targets made by a random single-layer net.
+    Teacher,
+}
+
+/// A two-input logic gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Exclusive or: not linearly separable.
+    Xor,
+    /// And.
+    And,
+    /// Or.
+    Or,
+}
+
+impl Gate {
+    /// The gate's output for inputs a and b.
+    pub fn apply(self, a: bool, b: bool) -> bool {
+        match self {
+            Gate::Xor => a != b,
+            Gate::And => a && b,
+            Gate::Or => a || b,
+        }
+    }
+}
+
+/// The names `data.source` accepts besides a path.
+pub const BUILT_IN: [&str; 6] = ["iris", "xor", "and", "or", "blobs", "teacher"];
+
+impl DataConfig {
+    /// What `source` names.
+    pub fn source(&self) -> Source<'_> {
+        match self.source.as_str() {
+            "iris" => Source::Iris,
+            "xor" => Source::Logic(Gate::Xor),
+            "and" => Source::Logic(Gate::And),
+            "or" => Source::Logic(Gate::Or),
+            "blobs" => Source::Blobs,
+            "teacher" => Source::Teacher,
+            path => Source::File(path),
+        }
+    }
+
+    /// Checks the keys that depend on the source and fills in the chosen
+    /// generator's defaults; an error is the key and what is wrong.
+    pub(super) fn check(&mut self) -> Result<(), (String, String)> {
+        let err = |key: &str, message: String| Err((format!("data.{key}"), message));
+        let s = self.split;
+        let sum = s.train + s.validation + s.test;
+        if (sum - 1.0).abs() > 1e-9 {
+            return err(
+                "split",
+                format!(
+                    "the fractions sum to {sum}; they must sum to 1, \
+                     e.g. {{ train = 0.5, validation = 0.25, test = 0.25 }}"
+                ),
+            );
+        }
+        if self.target.is_some() && self.targets.is_some() {
+            return err(
+                "targets",
+                "give either `target` (one label column, one-hot encoded) or `targets` \
+                 (real-valued columns), not both"
+                    .into(),
+            );
+        }
+        let source = self.source();
+        let generated = !matches!(source, Source::Iris | Source::File(_));
+        let csv_keys = [
+            ("inputs", self.inputs.is_some()),
+            ("target", self.target.is_some()),
+            ("targets", self.targets.is_some()),
+            ("delimiter", self.delimiter != ','),
+            ("header", !self.header),
+        ];
+        if let Some((key, _)) = csv_keys.iter().find(|(_, set)| generated && *set) {
+            return err(
+                key,
+                format!(
+                    "applies to CSV sources; `{}` generates its columns (see [data.{}])",
+                    self.source,
+                    self.generator_table().unwrap_or("…")
+                ),
+            );
+        }
+        let tables = [
+            ("logic", self.logic.is_some()),
+            ("blobs", self.blobs.is_some()),
+            ("teacher", self.teacher.is_some()),
+        ];
+        for (table, set) in tables {
+            if set && self.generator_table() != Some(table) {
+                return err(
+                    table,
+                    format!(
+                        "[data.{table}] does not apply to source = \"{}\"; it sets the \
+                         parameters of {}",
+                        self.source,
+                        match table {
+                            "logic" => "xor, and and or",
+                            other => other,
+                        }
+                    ),
+                );
+            }
+        }
+        match source {
+            Source::Logic(_) => self.logic.get_or_insert_with(Default::default).check(),
+            Source::Blobs => self.blobs.get_or_insert_with(Default::default).check(),
+            Source::Teacher => self.teacher.get_or_insert_with(Default::default).check(),
+            Source::Iris | Source::File(_) => Ok(()),
+        }
+        .or_else(|(key, message)| err(&key, message))
+    }
+
+    /// The parameter table of the chosen generator, if it is one.
+    fn generator_table(&self) -> Option<&'static str> {
+        match self.source() {
+            Source::Logic(_) => Some("logic"),
+            Source::Blobs => Some("blobs"),
+            Source::Teacher => Some("teacher"),
+            Source::Iris | Source::File(_) => None,
+        }
+    }
+}
+
+/// `data.split`: fractions that sum to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplitFractions {
+    /// Training part.
+    #[serde(deserialize_with = "fraction")]
+    pub train: f64,
+    /// Validation part (early stopping); may be 0.
+    #[serde(deserialize_with = "fraction")]
+    pub validation: f64,
+    /// Test part; may be 0.
+    #[serde(deserialize_with = "fraction")]
+    pub test: f64,
+}
+
+impl Default for SplitFractions {
+    fn default() -> Self {
+        SplitFractions {
+            train: 0.5,
+            validation: 0.25,
+            test: 0.25,
+        }
+    }
+}
+
+/// `[data.logic]`: the four patterns of a two-input gate, one 0/1 output.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogicConfig {
+    /// Samples: the 4 patterns repeated; a multiple of 4.
+    pub samples: usize,
+    /// Standard deviation of Gaussian noise added to the inputs.
+    pub noise: f64,
+}
+
+impl Default for LogicConfig {
+    fn default() -> Self {
+        LogicConfig {
+            samples: 4,
+            noise: 0.0,
+        }
+    }
+}
+
+impl LogicConfig {
+    fn check(&self) -> Result<(), (String, String)> {
+        if self.samples < 4 || !self.samples.is_multiple_of(4) {
+            return Err((
+                "logic.samples".into(),
+                format!(
+                    "{} is not accepted: it must be a multiple of 4 (each pattern as often)",
+                    self.samples
+                ),
+            ));
+        }
+        non_negative("logic.noise", self.noise)
+    }
+}
+
+/// `[data.blobs]`: Gaussian clusters, one per class.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BlobsConfig {
+    /// Input dimension.
+    pub dimension: usize,
+    /// Number of classes (clusters).
+    pub classes: usize,
+    /// Samples per class.
+    pub per_class: usize,
+    /// Standard deviation of each cluster along every axis.
+    pub spread: f64,
+    /// Cluster centres are uniform in [−center_range, center_range]^dimension.
+    pub center_range: f64,
+}
+
+impl Default for BlobsConfig {
+    fn default() -> Self {
+        BlobsConfig {
+            dimension: 2,
+            classes: 3,
+            per_class: 50,
+            spread: 0.5,
+            center_range: 2.0,
+        }
+    }
+}
+
+impl BlobsConfig {
+    fn check(&self) -> Result<(), (String, String)> {
+        at_least("blobs.dimension", self.dimension, 1)?;
+        at_least("blobs.classes", self.classes, 2)?;
+        at_least("blobs.per_class", self.per_class, 1)?;
+        positive("blobs.spread", self.spread)?;
+        positive("blobs.center_range", self.center_range)
+    }
+}
+
+/// `[data.teacher]`: inputs uniform in a box, targets from a random
+/// single-layer net plus optional Gaussian noise: a regression task whose
+/// best possible mean squared error is known (noise²).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TeacherConfig {
+    /// Number of inputs n.
+    pub inputs: usize,
+    /// Number of outputs m.
+    pub outputs: usize,
+    /// The teacher's activation.
+    pub activation: Activation,
+    /// Number of samples.
+    pub samples: usize,
+    /// Inputs are uniform in [−input_range, input_range].
+    pub input_range: f64,
+    /// The teacher's weights are uniform in [−weight_range, weight_range].
+    pub weight_range: f64,
+    /// Standard deviation of Gaussian noise added to the targets.
+    pub noise: f64,
+}
+
+impl Default for TeacherConfig {
+    fn default() -> Self {
+        TeacherConfig {
+            inputs: 2,
+            outputs: 3,
+            activation: Activation::Sigmoid,
+            samples: 200,
+            input_range: 1.0,
+            weight_range: 2.0,
+            noise: 0.05,
+        }
+    }
+}
+
+impl TeacherConfig {
+    fn check(&self) -> Result<(), (String, String)> {
+        at_least("teacher.inputs", self.inputs, 1)?;
+        at_least("teacher.outputs", self.outputs, 1)?;
+        at_least("teacher.samples", self.samples, 2)?;
+        positive("teacher.input_range", self.input_range)?;
+        positive("teacher.weight_range", self.weight_range)?;
+        non_negative("teacher.noise", self.noise)
+    }
+}
+
+fn at_least(key: &str, v: usize, min: usize) -> Result<(), (String, String)> {
+    if v >= min {
+        Ok(())
+    } else {
+        Err((
+            key.into(),
+            format!("{v} is not accepted: it must be at least {min}"),
+        ))
+    }
+}
+
+fn positive(key: &str, v: f64) -> Result<(), (String, String)> {
+    if v > 0.0 && v.is_finite() {
+        Ok(())
+    } else {
+        Err((
+            key.into(),
+            format!("{v} is not accepted: it must be a finite number above 0"),
+        ))
+    }
+}
+
+fn non_negative(key: &str, v: f64) -> Result<(), (String, String)> {
+    if v >= 0.0 && v.is_finite() {
+        Ok(())
+    } else {
+        Err((
+            key.into(),
+            format!("{v} is not accepted: it must be a finite number ≥ 0"),
+        ))
+    }
+}
+
+/// A CSV column, by name or by 0-based index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Column {
+    /// The column whose header is this.
+    Name(String),
+    /// The column at this position, counting from 0.
+    Index(usize),
+}
+
+impl fmt::Display for Column {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Column::Name(name) => f.write_str(name),
+            Column::Index(k) => write!(f, "{k}"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Column {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ColumnVisitor;
+        impl Visitor<'_> for ColumnVisitor {
+            type Value = Column;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a column name or a 0-based column index")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Column, E> {
+                Ok(Column::Name(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Column, E> {
+                usize::try_from(v).map(Column::Index).map_err(|_| {
+                    E::custom(format!(
+                        "column index {v} is not accepted: indexes count from 0"
+                    ))
+                })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Column, E> {
+                Ok(Column::Index(v as usize))
+            }
+        }
+        d.deserialize_any(ColumnVisitor)
+    }
+}
+
+fn delimiter<'de, D: Deserializer<'de>>(d: D) -> Result<char, D::Error> {
+    let s = String::deserialize(d)?;
+    let mut chars = s.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_ascii() && c != '"' && c != '\n' => Ok(c),
+        _ => Err(de::Error::custom(format!(
+            "delimiter {s:?} is not accepted: it must be one ASCII character, such as \",\", \";\" or \"\\t\""
+        ))),
+    }
+}
+
+fn fraction<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(de::Error::custom(format!(
+            "split fraction {v} is not accepted: it must be from 0 to 1"
+        )))
+    }
+}
