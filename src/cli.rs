@@ -64,8 +64,8 @@ pub struct RunArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// When the results folder holds results of a different config, delete
-    /// them and start afresh (without it, such a run is refused)
+    /// Delete the results folder's results and start afresh (needed when
+    /// they were made from a different config, data or version of sweep)
     #[arg(long)]
     pub force: bool,
 }

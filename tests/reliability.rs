@@ -451,6 +451,6 @@ fn changed_data_file_is_refused_like_a_changed_config() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "the data file's content (SHA-256)",
+            "the data's content (SHA-256)",
         ));
 }

@@ -28,15 +28,31 @@ pub fn render(config: &Config, data_sha256: &str) -> anyhow::Result<String> {
     })?)
 }
 
-/// The config and data digest recorded in `text` (a `config.toml`).
-pub fn parse(text: &str) -> anyhow::Result<(Config, String)> {
+/// What a results folder's `config.toml` records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedRun {
+    /// The resolved config.
+    pub config: Config,
+    /// SHA-256 of the data.
+    pub data_sha256: String,
+    /// The version of sweep that ran it.
+    pub sweep_version: String,
+}
+
+/// The run recorded in `text` (a `config.toml`).
+pub fn parse(text: &str) -> anyhow::Result<RecordedRun> {
     let mut table: toml::Table = toml::from_str(text)?;
-    table.remove("sweep_version");
-    let digest = match table.remove("data_sha256") {
-        Some(toml::Value::String(d)) => d,
-        _ => anyhow::bail!("it has no data_sha256"),
+    let mut take = |key: &str| match table.remove(key) {
+        Some(toml::Value::String(v)) => Ok(v),
+        _ => Err(anyhow::anyhow!("it has no {key}")),
     };
-    Ok((Config::deserialize(table)?, digest))
+    let sweep_version = take("sweep_version")?;
+    let data_sha256 = take("data_sha256")?;
+    Ok(RecordedRun {
+        config: Config::deserialize(table)?,
+        data_sha256,
+        sweep_version,
+    })
 }
 
 /// What differs between the config that made a results folder and the one
@@ -105,7 +121,10 @@ mod tests {
             )),
             "{text}"
         );
-        assert_eq!(parse(&text).unwrap(), (config.clone(), "abc".to_string()));
+        let recorded = parse(&text).unwrap();
+        assert_eq!(recorded.config, config);
+        assert_eq!(recorded.data_sha256, "abc");
+        assert_eq!(recorded.sweep_version, VERSION);
         assert!(differences(&config, &config).unwrap().is_empty());
     }
 

@@ -77,9 +77,10 @@ impl ResultsDir {
 
     /// Makes the folder ready for `config`'s results, before any job runs.
     ///
-    /// Results of the same config are kept (the run resumes); results of
-    /// another config are refused, or with `force` deleted. Temporary files
-    /// of runs that were killed are removed, and the config is recorded.
+    /// Results of the same config (and data and version) are kept: the run
+    /// resumes. Results of another are refused. With `force` whatever
+    /// results the folder holds are deleted first. Temporary files of runs
+    /// that were killed are removed, and the config is recorded.
     pub fn prepare(
         &self,
         config: &Config,
@@ -93,12 +94,21 @@ impl ResultsDir {
         };
         let conflict = match fs::read_to_string(&recorded_path) {
             Ok(text) => match self::config::parse(&text) {
-                Ok((recorded, recorded_sha256)) => {
-                    let mut changes = self::config::differences(&recorded, config)
+                Ok(recorded) => {
+                    let mut changes = self::config::differences(&recorded.config, config)
                         .map_err(|e| unrecognised(format!("{e:#}")))?;
-                    if recorded_sha256 != data_sha256 {
+                    if recorded.data_sha256 != data_sha256 {
                         changes.push(format!(
-                            "  the data file's content (SHA-256): {recorded_sha256} → {data_sha256}"
+                            "  the data's content (SHA-256): {} → {data_sha256}",
+                            recorded.data_sha256
+                        ));
+                    }
+                    // Another version may compute other numbers: not ours to mix.
+                    if recorded.sweep_version != self::config::VERSION {
+                        changes.push(format!(
+                            "  sweep_version: {} → {}",
+                            recorded.sweep_version,
+                            self::config::VERSION
                         ));
                     }
                     (!changes.is_empty()).then(|| ResultsError::Changed {
@@ -119,8 +129,8 @@ impl ResultsDir {
             reason: format!("{e:#}"),
         };
         match conflict {
-            Some(conflict) if !force => return Err(conflict),
-            Some(_) => self.clear().map_err(unwritable)?,
+            _ if force => self.clear().map_err(unwritable)?,
+            Some(conflict) => return Err(conflict),
             None => {}
         }
         self.create(config.output.weights).map_err(unwritable)?;

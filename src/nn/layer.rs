@@ -39,18 +39,31 @@ pub fn init_weights(dims: Dims, r: f64, rng: &mut ChaCha8Rng) -> Array2<f64> {
 }
 
 /// net = x̃ W, z = f(net), for one augmented input row x̃.
+#[inline]
 pub fn forward(w: &Array2<f64>, x: &[f64], f: Activation, net: &mut [f64], z: &mut [f64]) {
-    for j in 0..w.ncols() {
-        let mut net_j = 0.0;
-        for (i, x_i) in x.iter().enumerate() {
-            net_j += x_i * w[[i, j]];
+    let m = w.ncols();
+    let w = w.as_slice().expect("weights are row-major");
+    for (j, (net_j, z_j)) in net.iter_mut().zip(z.iter_mut()).enumerate() {
+        // A local sum stays in a register while W is read down column j.
+        let mut sum = 0.0;
+        for (x_i, w_i) in x.iter().zip(w.chunks_exact(m)) {
+            sum += x_i * w_i[j];
         }
-        net[j] = net_j;
-        z[j] = f.f(net_j);
+        *net_j = sum;
+        *z_j = f.f(sum);
     }
 }
 
+/// The rows of a row-major matrix, as slices.
+#[inline]
+pub fn rows(a: &Array2<f64>) -> std::slice::ChunksExact<'_, f64> {
+    a.as_slice()
+        .expect("matrices are built in row-major order")
+        .chunks_exact(a.ncols().max(1))
+}
+
 /// Row `i` of a row-major matrix, as a slice.
+#[inline]
 pub fn row(a: &Array2<f64>, i: usize) -> &[f64] {
     let cols = a.ncols();
     let all = a

@@ -1,7 +1,7 @@
 //! Per-epoch measurements of a net on a set of samples.
 
 use super::activation::Activation;
-use super::layer::{forward, row};
+use super::layer::{forward, rows};
 use crate::data::Set;
 use ndarray::Array2;
 
@@ -31,11 +31,10 @@ pub fn evaluate(
     let m = w.ncols();
     let mut squared_error = 0.0;
     let mut wrong = 0usize;
-    for s in 0..n_samples {
-        let t = row(&set.t, s);
-        forward(w, row(&set.x, s), f, net, z);
-        for j in 0..m {
-            let e_j = t[j] - z[j];
+    for (x, t) in rows(&set.x).zip(rows(&set.t)) {
+        forward(w, x, f, net, z);
+        for (t_j, z_j) in t.iter().zip(z.iter()) {
+            let e_j = t_j - z_j;
             squared_error += e_j * e_j;
         }
         if misclassified(z, t) {
@@ -51,6 +50,7 @@ pub fn evaluate(
 /// Whether output z names another class than target t: their arg-maxes
 /// differ (the first index wins a tie), or for one output, z ≥ 0.5 and
 /// t ≥ 0.5 disagree.
+#[inline]
 pub fn misclassified(z: &[f64], t: &[f64]) -> bool {
     if z.len() == 1 {
         (z[0] >= 0.5) != (t[0] >= 0.5)
@@ -59,6 +59,7 @@ pub fn misclassified(z: &[f64], t: &[f64]) -> bool {
     }
 }
 
+#[inline]
 fn arg_max(v: &[f64]) -> usize {
     let mut best = 0;
     for (i, &x) in v.iter().enumerate() {

@@ -180,26 +180,32 @@ pub fn update(
         delta,
         outer_sum,
     } = ws;
-    outer_sum.fill(0.0);
-    for &s in batch {
+    let outer_sum = outer_sum
+        .as_slice_mut()
+        .expect("the workspace is row-major");
+    for (k, &s) in batch.iter().enumerate() {
         let x = row(&set.x, s);
         let t = row(&set.t, s);
         forward(w, x, f, net, z);
         for j in 0..dims.outputs {
             let e_j = t[j] - z[j];
-            delta[j] = e_j * f.df(net[j]);
+            delta[j] = e_j * f.derivative(net[j], z[j]);
         }
         let a: &[f64] = match rule {
             Rule::Matmul | Rule::KroneckerInput => x,
             Rule::Kronecker => z,
         };
-        for (i, a_i) in a.iter().enumerate() {
-            for (j, delta_j) in delta.iter().enumerate() {
-                outer_sum[[i, j]] += a_i * delta_j;
+        // Σ over the batch of a ⊗ δ; the first sample sets it, the others add.
+        let rows = outer_sum.chunks_exact_mut(dims.outputs);
+        for (a_i, sum_i) in a.iter().zip(rows) {
+            for (sum_ij, delta_j) in sum_i.iter_mut().zip(delta.iter()) {
+                let a_i_delta_j = a_i * delta_j;
+                *sum_ij = if k == 0 { a_i_delta_j } else { *sum_ij + a_i_delta_j };
             }
         }
     }
     let scale = eta / batch.len() as f64;
+    let w = w.as_slice_mut().expect("weights are row-major");
     for (w_ij, s_ij) in w.iter_mut().zip(outer_sum.iter()) {
         *w_ij += scale * s_ij;
     }

@@ -1,0 +1,196 @@
+//! Benchmarks of the numerical core: one update per rule and activation,
+//! an epoch against a hand-written fixed-size floor, one whole job, and the
+//! whole default grid (compute only, no files).
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::path::Path;
+use sweep::config::{Column, Config, DEFAULT_GRID, DataConfig};
+use sweep::data::{self, Splits};
+use sweep::grid::{JobParams, Plan};
+use sweep::nn::metrics::evaluate;
+use sweep::nn::rule::{Workspace, update};
+use sweep::nn::train::{Schedule, initial_weights, train};
+use sweep::nn::{Activation, Rule, Sampling};
+
+/// Iris with `inputs` features, standard-scaled, split 50/25/25.
+fn iris(inputs: &[&str]) -> Splits {
+    let cfg = DataConfig {
+        inputs: Some(inputs.iter().map(|s| Column::Name(s.to_string())).collect()),
+        ..DataConfig::default()
+    };
+    data::load(&cfg, 1.0, Path::new(".")).unwrap()
+}
+
+const FOUR: [&str; 4] = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
+const TWO: [&str; 2] = ["petal_length", "petal_width"];
+
+fn updates(c: &mut Criterion) {
+    let mut group = c.benchmark_group("update");
+    for rule in Rule::ALL {
+        // The printed rule cannot run on 4 → 3; it is timed on 2 → 3.
+        let data = iris(if rule == Rule::Kronecker { &TWO } else { &FOUR });
+        let dims = data.dims();
+        for f in Activation::ALL {
+            let mut w = initial_weights(1, 0.5, dims);
+            let mut ws = Workspace::new(dims);
+            let mut sample = 0;
+            let id = BenchmarkId::new(rule.name(), f.name());
+            group.bench_function(id, |b| {
+                b.iter(|| {
+                    sample = (sample + 1) % data.train.len();
+                    update(rule, 0.01, f, &mut w, &data.train, &[sample], &mut ws).unwrap();
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+/// A hand-written fixed-size single-layer net (4 inputs + bias, 3 sigmoid
+/// outputs): the least work an update and an evaluation can be.
+mod floor {
+    pub const N: usize = 5;
+    pub const M: usize = 3;
+    pub type W = [[f64; M]; N];
+
+    fn sigmoid(x: f64) -> f64 {
+        1.0 / (1.0 + libm::exp(-x))
+    }
+
+    fn forward(w: &W, x: &[f64; N]) -> [f64; M] {
+        let mut z = [0.0; M];
+        for (j, z_j) in z.iter_mut().enumerate() {
+            let mut net = 0.0;
+            for i in 0..N {
+                net += x[i] * w[i][j];
+            }
+            *z_j = sigmoid(net);
+        }
+        z
+    }
+
+    pub fn update(w: &mut W, x: &[f64; N], t: &[f64; M], eta: f64) {
+        let z = forward(w, x);
+        let mut delta = [0.0; M];
+        for j in 0..M {
+            delta[j] = (t[j] - z[j]) * z[j] * (1.0 - z[j]);
+        }
+        for i in 0..N {
+            for j in 0..M {
+                w[i][j] += eta * x[i] * delta[j];
+            }
+        }
+    }
+
+    /// (loss, error rate) on a set.
+    pub fn evaluate(w: &W, xs: &[[f64; N]], ts: &[[f64; M]]) -> (f64, f64) {
+        let (mut sq, mut wrong) = (0.0, 0usize);
+        for (x, t) in xs.iter().zip(ts) {
+            let z = forward(w, x);
+            for j in 0..M {
+                sq += (t[j] - z[j]) * (t[j] - z[j]);
+            }
+            let arg = |v: &[f64; M]| (0..M).fold(0, |b, k| if v[k] > v[b] { k } else { b });
+            wrong += usize::from(arg(&z) != arg(t));
+        }
+        (sq / (xs.len() * M) as f64, wrong as f64 / xs.len() as f64)
+    }
+}
+
+fn fixed<const K: usize>(row: &[f64]) -> [f64; K] {
+    row.try_into().unwrap()
+}
+
+/// One epoch of iris 4 → 3, sigmoid, matmul: 75 single-sample updates and
+/// an evaluation on the training, validation and test sets; sweep's code
+/// against the floor.
+fn epoch(c: &mut Criterion) {
+    let data = iris(&FOUR);
+    let dims = data.dims();
+    let order: Vec<usize> = (0..data.train.len()).map(|i| (i * 7) % 75).collect();
+    let mut group = c.benchmark_group("epoch");
+
+    let mut w = initial_weights(1, 0.5, dims);
+    let mut ws = Workspace::new(dims);
+    let (mut net, mut z) = (vec![0.0; 3], vec![0.0; 3]);
+    group.bench_function("sweep", |b| {
+        b.iter(|| {
+            for &s in &order {
+                let f = Activation::Sigmoid;
+                update(Rule::Matmul, 0.01, f, &mut w, &data.train, &[s], &mut ws).unwrap();
+            }
+            for set in [&data.train, &data.validation, &data.test] {
+                black_box(evaluate(&w, Activation::Sigmoid, set, &mut net, &mut z));
+            }
+        })
+    });
+
+    let rows = |set: &data::Set| -> (Vec<[f64; 5]>, Vec<[f64; 3]>) {
+        set.x
+            .rows()
+            .into_iter()
+            .zip(set.t.rows())
+            .map(|(x, t)| (fixed(x.as_slice().unwrap()), fixed(t.as_slice().unwrap())))
+            .unzip()
+    };
+    let sets = [rows(&data.train), rows(&data.validation), rows(&data.test)];
+    let start = initial_weights(1, 0.5, dims);
+    let mut w: floor::W = std::array::from_fn(|i| std::array::from_fn(|j| start[[i, j]]));
+    group.bench_function("floor", |b| {
+        b.iter(|| {
+            for &s in &order {
+                floor::update(&mut w, &sets[0].0[s], &sets[0].1[s], 0.01);
+            }
+            for (xs, ts) in &sets {
+                black_box(floor::evaluate(&w, xs, ts));
+            }
+        })
+    });
+    group.finish();
+}
+
+fn job(c: &mut Criterion) {
+    let data = iris(&FOUR);
+    let params = JobParams {
+        rule: Rule::Matmul,
+        activation: Activation::Sigmoid,
+        learning_rate: 0.1,
+        seed: 1,
+        batch_size: 1,
+        sampling: Sampling::Random,
+        init_range: 0.5,
+    };
+    let schedule = Schedule {
+        epochs: 100,
+        updates_per_epoch: 75,
+        validation_loss_below: None,
+    };
+    c.bench_function("job/iris4-matmul-sigmoid-100-epochs", |b| {
+        b.iter(|| train(&params, &schedule, &data, |r| drop(black_box(r))))
+    });
+}
+
+fn default_grid(c: &mut Criterion) {
+    let config = Config::parse(DEFAULT_GRID, "grid.toml", "grid").unwrap();
+    let data = data::load(&config.data, config.bias, Path::new(".")).unwrap();
+    let jobs: Vec<JobParams> = Plan::new(&config.grid).unwrap().jobs().collect();
+    let schedule = Schedule {
+        epochs: config.epochs,
+        updates_per_epoch: data.train.len(),
+        validation_loss_below: config.stop.validation_loss_below,
+    };
+    let mut group = c.benchmark_group("grid");
+    group.sample_size(20);
+    group.bench_function("default-180-jobs-one-thread", |b| {
+        b.iter(|| {
+            for p in &jobs {
+                black_box(train(p, &schedule, &data, |r| drop(black_box(r))));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, updates, epoch, job, default_grid);
+criterion_main!(benches);
