@@ -167,7 +167,11 @@ fn job(c: &mut Criterion) {
         validation_loss_below: None,
     };
     c.bench_function("job/iris4-matmul-sigmoid-100-epochs", |b| {
-        b.iter(|| train(&params, &schedule, &data, |r| drop(black_box(r))))
+        b.iter(|| {
+            train(&params, &schedule, &data, |r| {
+                black_box(r);
+            })
+        })
     });
 }
 
@@ -185,7 +189,9 @@ fn default_grid(c: &mut Criterion) {
     group.bench_function("default-180-jobs-one-thread", |b| {
         b.iter(|| {
             for p in &jobs {
-                black_box(train(p, &schedule, &data, |r| drop(black_box(r))));
+                black_box(train(p, &schedule, &data, |r| {
+                    black_box(r);
+                }));
             }
         })
     });

@@ -450,7 +450,5 @@ fn changed_data_file_is_refused_like_a_changed_config() {
         .arg(tmp.path())
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "the data's content (SHA-256)",
-        ));
+        .stderr(predicate::str::contains("the data's content (SHA-256)"));
 }

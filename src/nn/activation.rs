@@ -170,7 +170,10 @@ mod tests {
         for act in Activation::ALL {
             for &x in &[-3.0, -0.7, 0.3, 1.1, 4.0] {
                 let (from_z, direct) = (act.derivative(x, act.f(x)), act.df(x));
-                assert!((from_z - direct).abs() < 1e-15, "{act} at {x}: {from_z} vs {direct}");
+                assert!(
+                    (from_z - direct).abs() < 1e-15,
+                    "{act} at {x}: {from_z} vs {direct}"
+                );
             }
         }
     }

@@ -200,7 +200,11 @@ pub fn update(
         for (a_i, sum_i) in a.iter().zip(rows) {
             for (sum_ij, delta_j) in sum_i.iter_mut().zip(delta.iter()) {
                 let a_i_delta_j = a_i * delta_j;
-                *sum_ij = if k == 0 { a_i_delta_j } else { *sum_ij + a_i_delta_j };
+                *sum_ij = if k == 0 {
+                    a_i_delta_j
+                } else {
+                    *sum_ij + a_i_delta_j
+                };
             }
         }
     }
