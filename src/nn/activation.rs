@@ -20,7 +20,7 @@ pub enum Activation {
     Sigmoid,
     /// tanh x
     Tanh,
-    /// (tanh x + 1) / 2, the tutorial's activation
+    /// (tanh x + 1) / 2, the tutorial's activation (computed as 1 / (1 + e^−2x))
     Tanh01,
     /// max(0, x)
     Relu,
@@ -63,7 +63,9 @@ impl Activation {
         match self {
             Activation::Sigmoid => sigmoid(x),
             Activation::Tanh => libm::tanh(x),
-            Activation::Tanh01 => (libm::tanh(x) + 1.0) / 2.0,
+            // (tanh x + 1) / 2 = 1 / (1 + e^−2x): one exp rather than tanh's
+            // expm1 and divisions, and no cancellation as tanh x nears −1.
+            Activation::Tanh01 => sigmoid(2.0 * x),
             Activation::Relu => x.max(0.0),
             Activation::LeakyRelu => {
                 if x > 0.0 {
@@ -84,6 +86,27 @@ impl Activation {
         }
     }
 
+    /// z = f(net), element by element. The match is outside the loop, so
+    /// each arm is a tight loop of one function.
+    #[inline]
+    pub fn apply(self, net: &[f64], z: &mut [f64]) {
+        #[inline(always)]
+        fn each(net: &[f64], z: &mut [f64], g: impl Fn(f64) -> f64) {
+            for (z_j, &net_j) in z.iter_mut().zip(net) {
+                *z_j = g(net_j);
+            }
+        }
+        match self {
+            Activation::Sigmoid => each(net, z, |x| Activation::Sigmoid.f(x)),
+            Activation::Tanh => each(net, z, |x| Activation::Tanh.f(x)),
+            Activation::Tanh01 => each(net, z, |x| Activation::Tanh01.f(x)),
+            Activation::Relu => each(net, z, |x| Activation::Relu.f(x)),
+            Activation::LeakyRelu => each(net, z, |x| Activation::LeakyRelu.f(x)),
+            Activation::Softplus => each(net, z, |x| Activation::Softplus.f(x)),
+            Activation::Linear => each(net, z, |x| Activation::Linear.f(x)),
+        }
+    }
+
     /// f′(x)
     #[inline]
     pub fn df(self, x: f64) -> f64 {
@@ -97,8 +120,8 @@ impl Activation {
                 1.0 - t * t
             }
             Activation::Tanh01 => {
-                let t = libm::tanh(x);
-                (1.0 - t * t) / 2.0
+                let s = sigmoid(2.0 * x);
+                2.0 * s * (1.0 - s)
             }
             Activation::Relu => {
                 if x > 0.0 {
@@ -182,6 +205,10 @@ mod tests {
     fn known_values() {
         assert_eq!(Activation::Sigmoid.f(0.0), 0.5);
         assert_eq!(Activation::Tanh01.f(0.0), 0.5);
+        for x in [-3.0, -0.5, 0.7, 2.0] {
+            let tutorial = (libm::tanh(x) + 1.0) / 2.0;
+            assert!((Activation::Tanh01.f(x) - tutorial).abs() < 1e-15, "{x}");
+        }
         assert_eq!(Activation::Relu.f(-2.0), 0.0);
         assert_eq!(Activation::LeakyRelu.f(-2.0), -0.02);
         assert!((Activation::Softplus.f(0.0) - std::f64::consts::LN_2).abs() < 1e-15);

@@ -183,6 +183,7 @@ pub fn update(
     let outer_sum = outer_sum
         .as_slice_mut()
         .expect("the workspace is row-major");
+    let scale = eta / batch.len() as f64;
     for (k, &s) in batch.iter().enumerate() {
         let x = row(&set.x, s);
         let t = row(&set.t, s);
@@ -195,23 +196,29 @@ pub fn update(
             Rule::Matmul | Rule::KroneckerInput => x,
             Rule::Kronecker => z,
         };
-        // Σ over the batch of a ⊗ δ; the first sample sets it, the others add.
-        let rows = outer_sum.chunks_exact_mut(dims.outputs);
-        for (a_i, sum_i) in a.iter().zip(rows) {
-            for (sum_ij, delta_j) in sum_i.iter_mut().zip(delta.iter()) {
+        // Σ over the batch of a ⊗ δ: the first sample starts it, the others
+        // add to it, and the last one's pass also takes the step, after
+        // every forward pass has seen the old W.
+        let last = k + 1 == batch.len();
+        let w_flat = w.as_slice_mut().expect("weights are row-major");
+        let rows = outer_sum
+            .chunks_exact_mut(dims.outputs)
+            .zip(w_flat.chunks_exact_mut(dims.outputs));
+        for (a_i, (sum_i, w_i)) in a.iter().zip(rows) {
+            for ((sum_ij, w_ij), delta_j) in sum_i.iter_mut().zip(w_i).zip(delta.iter()) {
                 let a_i_delta_j = a_i * delta_j;
-                *sum_ij = if k == 0 {
+                let sum = if k == 0 {
                     a_i_delta_j
                 } else {
                     *sum_ij + a_i_delta_j
                 };
+                if last {
+                    *w_ij += scale * sum;
+                } else {
+                    *sum_ij = sum;
+                }
             }
         }
-    }
-    let scale = eta / batch.len() as f64;
-    let w = w.as_slice_mut().expect("weights are row-major");
-    for (w_ij, s_ij) in w.iter_mut().zip(outer_sum.iter()) {
-        *w_ij += scale * s_ij;
     }
     Ok(())
 }
