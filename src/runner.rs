@@ -153,7 +153,7 @@ impl Sweep {
     pub fn pending(&self) -> u64 {
         self.plan
             .jobs()
-            .filter(|p| self.selected(p) && !self.dir.job_file(&p.id()).exists())
+            .filter(|p| self.selected(p) && !self.dir.is_finished(&p.id()))
             .count() as u64
     }
 }
@@ -185,7 +185,7 @@ pub fn run(
             if interrupt.requested()
                 || sweep.plan.is_excluded(&p)
                 || !sweep.selected(&p)
-                || sweep.dir.job_file(&id).exists()
+                || sweep.dir.is_finished(&id)
             {
                 return;
             }

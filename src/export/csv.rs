@@ -11,7 +11,7 @@ use crate::nn::{Dims, EpochRecord, Outcome, Status};
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -92,25 +92,45 @@ pub fn write_job(
     rows: &[EpochRecord],
 ) -> anyhow::Result<()> {
     write_atomic(&dir.job_file(&p.id()), |w| {
-        let mut out = csv::Writer::from_writer(w);
-        out.write_record(epoch_header())?;
-        let params = params(p);
+        writeln!(w, "{}", epoch_header().join(","))?;
+        // No field can hold a comma, a quote or a newline (ids, names and
+        // numbers), so rows are written as they are, without quoting.
+        let prefix = format!("{},{status}", params(p).join(","));
         for r in rows {
-            let v = r.validation;
-            let t = r.test;
-            out.write_record(params.iter().cloned().chain([
-                status.to_string(),
-                r.epoch.to_string(),
-                float(r.train.loss),
-                float(r.train.error_rate),
-                optional(v.map(|m| m.loss)),
-                optional(v.map(|m| m.error_rate)),
-                optional(t.map(|m| m.loss)),
-                optional(t.map(|m| m.error_rate)),
-            ]))?;
+            write!(w, "{prefix},{}", r.epoch)?;
+            let (v, t) = (r.validation, r.test);
+            for x in [
+                Some(r.train.loss),
+                Some(r.train.error_rate),
+                v.map(|m| m.loss),
+                v.map(|m| m.error_rate),
+                t.map(|m| m.loss),
+                t.map(|m| m.error_rate),
+            ] {
+                match x {
+                    Some(x) => write!(w, ",{x:?}")?,
+                    None => w.write_all(b",")?,
+                }
+            }
+            w.write_all(b"\n")?;
         }
-        Ok(out.flush()?)
+        Ok(())
     })
+}
+
+/// Whether job file `path` is there and whole. Files appear whole by
+/// rename, but they are not flushed to disk one by one (that would cost
+/// more than a small job), so after a power failure one may be empty or
+/// garbage: such a file ends in something other than a newline, and its
+/// job is run again.
+pub fn is_finished(path: &Path) -> bool {
+    let Ok(mut file) = fs::File::open(path) else {
+        return false;
+    };
+    let mut last = [0u8];
+    file.seek(io::SeekFrom::End(-1)).is_ok()
+        && file.read_exact(&mut last).is_ok()
+        && last[0] == b'\n'
 }
 
 /// A job file read back.
@@ -131,6 +151,10 @@ pub fn read_job(path: &Path) -> anyhow::Result<Option<JobFile>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
     };
+    // Torn by a power failure (see `is_finished`): the job runs again.
+    if !text.ends_with('\n') {
+        return Ok(None);
+    }
     parse_job(&text).with_context(|| {
         format!(
             "job file `{}` is not one this version of sweep wrote; delete it to rerun the job",
@@ -472,8 +496,16 @@ mod tests {
     }
 
     #[test]
-    fn missing_job_file_is_not_finished() {
+    fn missing_empty_or_torn_job_file_is_not_finished() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(read_job(&dir.path().join("none.csv")).unwrap(), None);
+        let path = dir.path().join("job.csv");
+        assert_eq!(read_job(&path).unwrap(), None);
+        assert!(!is_finished(&path));
+        for torn in [&b""[..], b"\0\0\0\0", b"job_id,rule\nx,matm"] {
+            fs::write(&path, torn).unwrap();
+            assert!(!is_finished(&path), "{torn:?}");
+        }
+        fs::write(&path, "job_id\nx\n").unwrap();
+        assert!(is_finished(&path));
     }
 }

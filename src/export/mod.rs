@@ -217,6 +217,11 @@ impl ResultsDir {
         self.weights_dir().join(format!("{job_id}.csv"))
     }
 
+    /// Whether job `job_id` has a whole job file (see [`csv::is_finished`]).
+    pub fn is_finished(&self, job_id: &str) -> bool {
+        csv::is_finished(&self.job_file(job_id))
+    }
+
     /// A file directly in the folder, such as `summary.csv`.
     pub fn file(&self, name: &str) -> PathBuf {
         self.root.join(name)
@@ -260,11 +265,13 @@ impl AtomicFile {
             .expect("an AtomicFile is written only before its commit")
     }
 
-    /// Flushes the content to disk and puts the file in place.
+    /// Flushes the content and puts the file in place.
     pub fn commit(mut self) -> anyhow::Result<()> {
         let out = self.out.take().expect("an AtomicFile is committed once");
         let done = (|| {
-            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            // Flushed to the kernel, not to the disk: the rename is what
+            // makes the file appear whole (see `csv::is_finished`).
+            out.into_inner().map_err(|e| e.into_error())?;
             fs::rename(&self.tmp, &self.path)
         })();
         done.with_context(|| format!("cannot write `{}`", self.path.display()))

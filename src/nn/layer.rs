@@ -43,11 +43,12 @@ pub fn init_weights(dims: Dims, r: f64, rng: &mut ChaCha8Rng) -> Array2<f64> {
 pub fn forward(w: &Array2<f64>, x: &[f64], f: Activation, net: &mut [f64], z: &mut [f64]) {
     let m = w.ncols();
     let w = w.as_slice().expect("weights are row-major");
-    for (j, net_j) in net.iter_mut().enumerate() {
+    let w = &w[..x.len() * m];
+    for (j, net_j) in net.iter_mut().enumerate().take(m) {
         // A local sum stays in a register while W is read down column j.
         let mut sum = 0.0;
-        for (x_i, w_i) in x.iter().zip(w.chunks_exact(m)) {
-            sum += x_i * w_i[j];
+        for (i, x_i) in x.iter().enumerate() {
+            sum += x_i * w[i * m + j];
         }
         *net_j = sum;
     }

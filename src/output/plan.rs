@@ -41,7 +41,7 @@ pub fn render(sweep: &Sweep) -> String {
     let mut shape_errors: BTreeMap<String, u64> = BTreeMap::new();
     for p in sweep.plan.jobs() {
         jobs += 1;
-        let done = sweep.dir.job_file(&p.id()).exists();
+        let done = sweep.dir.is_finished(&p.id());
         finished += u64::from(done);
         if !sweep.selected(&p) {
             continue;
