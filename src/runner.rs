@@ -19,7 +19,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Everything a run needs, checked and resolved.
 #[derive(Debug)]
@@ -198,9 +198,9 @@ pub fn run(
             }))
             .unwrap_or_else(|panic| Err(panic_message(&panic)));
             match result {
-                Ok(()) => {
+                Ok(writing) => {
                     ran.fetch_add(1, Ordering::Relaxed);
-                    if let Err(e) = timings.record(&id, started.elapsed().as_secs_f64()) {
+                    if let Err(e) = timings.record(&id, started.elapsed(), writing) {
                         lock(&write_errors).push(format!("cannot write `timings.csv`: {e}"));
                     }
                 }
@@ -229,12 +229,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn run_job(sweep: &Sweep, p: &JobParams) -> Result<(), String> {
+/// Trains and writes one job; the time spent writing its files.
+fn run_job(sweep: &Sweep, p: &JobParams) -> Result<Duration, String> {
     let schedule = sweep.schedule_for(p);
     let mut rows: Vec<EpochRecord> = Vec::with_capacity(schedule.epochs as usize + 1);
     let trained = train(p, &schedule, &sweep.data, |r| rows.push(*r));
     let status = trained.outcome.status();
     let id = p.id();
+    let writing = Instant::now();
     if sweep.config.output.weights {
         export::weights::write(
             &sweep.dir,
@@ -247,7 +249,8 @@ fn run_job(sweep: &Sweep, p: &JobParams) -> Result<(), String> {
         .map_err(|e| format!("{e:#}"))?;
     }
     // The job file last: its presence is what marks the job finished.
-    export::csv::write_job(&sweep.dir, p, status, &rows).map_err(|e| format!("{e:#}"))
+    export::csv::write_job(&sweep.dir, p, status, &rows).map_err(|e| format!("{e:#}"))?;
+    Ok(writing.elapsed())
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

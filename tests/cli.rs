@@ -43,7 +43,10 @@ fn small_sweep_writes_every_file_with_documented_headers() {
          best_train_loss,best_validation_loss,best_validation_epoch,first_epoch_below_target,\
          final_train_error_rate,final_validation_error_rate,final_test_error_rate"
     );
-    assert_eq!(header(&dir.join("timings.csv")), "job_id,seconds");
+    assert_eq!(
+        header(&dir.join("timings.csv")),
+        "job_id,seconds,write_seconds"
+    );
     assert!(
         fs::read_to_string(dir.join("config.toml"))
             .unwrap()

@@ -10,6 +10,7 @@ use crate::output::{plan, progress::Progress, table::RuleTable};
 use crate::runner::{self, Sweep};
 use anyhow::Context;
 use std::process::ExitCode;
+use std::time::Instant;
 
 /// Runs the jobs of the config that are not finished yet, rebuilds the
 /// aggregates, and prints the table. The exit status is decided at the end:
@@ -48,6 +49,7 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut table = RuleTable::new(&config.grid, target, command);
     let mut curves = Curves::new(&config.grid, config.epochs);
     let mut plot = LossPlot::new(&config.name, &config.grid, config.epochs);
+    let aggregating = Instant::now();
     let written = write_aggregates(
         &sweep.dir,
         sweep.plan.jobs(),
@@ -77,6 +79,10 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if let Err(e) = figures {
         write_errors.push(format!("cannot write the aggregate files: {e:#}"));
     }
+    progress.say(&format!(
+        "sweep: aggregates written in {:.2} s",
+        aggregating.elapsed().as_secs_f64()
+    ));
     for e in &write_errors {
         eprintln!("sweep: error: {e}");
     }

@@ -14,6 +14,7 @@ use std::fs;
 use std::io::{self, Read, Seek, Write};
 use std::path::Path;
 use std::sync::Mutex;
+use std::time::Duration;
 
 /// Columns that name a job: its id and its parameters.
 pub const PARAM_COLUMNS: [&str; 8] = [
@@ -57,7 +58,7 @@ pub const SUMMARY_COLUMNS: [&str; 13] = [
 ];
 
 /// Columns of `timings.csv`.
-pub const TIMING_COLUMNS: [&str; 2] = ["job_id", "seconds"];
+pub const TIMING_COLUMNS: [&str; 3] = ["job_id", "seconds", "write_seconds"];
 
 fn params(p: &JobParams) -> [String; 8] {
     [
@@ -409,9 +410,14 @@ impl TimingLog {
         })
     }
 
-    /// Appends one job's line.
-    pub fn record(&self, job_id: &str, seconds: f64) -> io::Result<()> {
-        let line = format!("{job_id},{seconds:.6}\n");
+    /// Appends one job's line: its wall time, and the part of it spent
+    /// writing its files.
+    pub fn record(&self, job_id: &str, total: Duration, writing: Duration) -> io::Result<()> {
+        let line = format!(
+            "{job_id},{:.6},{:.6}\n",
+            total.as_secs_f64(),
+            writing.as_secs_f64()
+        );
         let mut file = self
             .file
             .lock()

@@ -39,9 +39,11 @@ pub fn render(sweep: &Sweep) -> String {
     let (mut jobs, mut finished) = (0u64, 0u64);
     let (mut selected, mut selected_finished, mut updates) = (0u64, 0u64, 0u128);
     let mut shape_errors: BTreeMap<String, u64> = BTreeMap::new();
+    // No folder, no finished jobs: skip a file look-up per job.
+    let has_results = sweep.dir.jobs_dir().exists();
     for p in sweep.plan.jobs() {
         jobs += 1;
-        let done = sweep.dir.is_finished(&p.id());
+        let done = has_results && sweep.dir.is_finished(&p.id());
         finished += u64::from(done);
         if !sweep.selected(&p) {
             continue;

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every figure of the README's Performance section, measured again.
+# Needs: cargo, python3 (numpy is installed if missing), hyperfine and GNU
+# time (Debian packages `hyperfine` and `time`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+cargo build --release --locked -q
+python3 -c 'import numpy' 2>/dev/null || pip install -q numpy
+
+echo "== criterion: one epoch against the hand-written floor, one job, the default grid"
+cargo bench --locked --bench core -- "epoch|job|grid" 2>&1 | grep -E "^(epoch|job|grid)|time:"
+
+echo "== sweep -j 1 against the NumPy loop (bench/grid.toml)"
+python3 bench/compare.py 15
+
+echo "== threads: -j 1 against -j 2 (bench/scaling.toml, 320 jobs)"
+hyperfine -N --warmup 1 --runs 7 \
+  "target/release/sweep bench/scaling.toml -j 1 -q --no-plot --force -o $out" \
+  "target/release/sweep bench/scaling.toml -j 2 -q --no-plot --force -o $out"
+
+echo "== memory: 100,000 jobs (bench/many.toml)"
+/usr/bin/time -v target/release/sweep bench/many.toml -o "$out" --no-plot --force 2>&1 >/dev/null |
+  grep -E "^sweep:|Maximum resident|Elapsed"
+python3 - "$out/many/timings.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+total = sum(float(r["seconds"]) for r in rows)
+writing = sum(float(r["write_seconds"]) for r in rows)
+print(f"writing job files: {writing:.2f} s of {total:.2f} s of job time ({writing / total:.0%})")
+PY
+
+echo "== plan: 10,000,000 cells counted by --dry-run (bench/plan10m.toml)"
+/usr/bin/time -v target/release/sweep bench/plan10m.toml --dry-run -o "$out/none" 2>&1 |
+  grep -E "^jobs:|Maximum resident|Elapsed"
