@@ -158,66 +158,67 @@ impl Sweep {
     }
 }
 
-/// Runs every job of the plan that has no job file yet, on `threads`
-/// threads (all cores when `None`), each writing its own file as it
-/// finishes. A job that panics or cannot write is noted as failed and the
-/// others still run. Once `interrupt` is set, no further job starts.
+/// The worker threads: `threads` of them, or one per core.
+pub fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .context("cannot start the worker threads")
+}
+
+/// Runs every selected job of the plan that has no job file yet, on the
+/// current rayon pool, each writing its own file as it finishes. A job
+/// that panics or cannot write is noted as failed and the others still
+/// run. Once `interrupt` is set, no further job starts.
 pub fn run(
     sweep: &Sweep,
-    threads: Option<usize>,
     progress: &Progress,
     interrupt: &Interrupt,
     timings: &TimingLog,
-) -> anyhow::Result<RunReport> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
-        .build()
-        .context("cannot start the worker threads")?;
+) -> RunReport {
     let injected_panic = std::env::var(PANIC_JOB_VAR).ok();
     let ran = AtomicU64::new(0);
     let failed = Mutex::new(BTreeMap::new());
     let write_errors = Mutex::new(Vec::new());
     // Cells by index, not a list of jobs: a plan of millions is never held in memory.
-    pool.install(|| {
-        (0..sweep.plan.cross_len()).into_par_iter().for_each(|k| {
-            let p = sweep.plan.cell(k);
-            let id = p.id();
-            if interrupt.requested()
-                || sweep.plan.is_excluded(&p)
-                || !sweep.selected(&p)
-                || sweep.dir.is_finished(&id)
-            {
-                return;
+    (0..sweep.plan.cross_len()).into_par_iter().for_each(|k| {
+        let p = sweep.plan.cell(k);
+        let id = p.id();
+        if interrupt.requested()
+            || sweep.plan.is_excluded(&p)
+            || !sweep.selected(&p)
+            || sweep.dir.is_finished(&id)
+        {
+            return;
+        }
+        let started = Instant::now();
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            if injected_panic.as_deref() == Some(id.as_str()) {
+                panic!("injected by {PANIC_JOB_VAR}");
             }
-            let started = Instant::now();
-            let result = catch_unwind(AssertUnwindSafe(|| {
-                if injected_panic.as_deref() == Some(id.as_str()) {
-                    panic!("injected by {PANIC_JOB_VAR}");
-                }
-                run_job(sweep, &p)
-            }))
-            .unwrap_or_else(|panic| Err(panic_message(&panic)));
-            match result {
-                Ok(writing) => {
-                    ran.fetch_add(1, Ordering::Relaxed);
-                    if let Err(e) = timings.record(&id, started.elapsed(), writing) {
-                        lock(&write_errors).push(format!("cannot write `timings.csv`: {e}"));
-                    }
-                }
-                Err(why) => {
-                    progress.error(&format!("sweep: job {id} failed: {why}"));
-                    lock(&failed).insert(id, why);
+            run_job(sweep, &p)
+        }))
+        .unwrap_or_else(|panic| Err(panic_message(&panic)));
+        match result {
+            Ok(writing) => {
+                ran.fetch_add(1, Ordering::Relaxed);
+                if let Err(e) = timings.record(&id, started.elapsed(), writing) {
+                    lock(&write_errors).push(format!("cannot write `timings.csv`: {e}"));
                 }
             }
-            progress.job_done();
-        })
+            Err(why) => {
+                progress.error(&format!("sweep: job {id} failed: {why}"));
+                lock(&failed).insert(id, why);
+            }
+        }
+        progress.job_done();
     });
-    Ok(RunReport {
+    RunReport {
         ran: ran.into_inner(),
         failed: failed.into_inner().unwrap_or_else(|p| p.into_inner()),
         write_errors: write_errors.into_inner().unwrap_or_else(|p| p.into_inner()),
         interrupted: interrupt.requested(),
-    })
+    }
 }
 
 /// Names a job id whose job panics on purpose: how the tests check that a

@@ -37,8 +37,8 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
         "sweep: {pending} jobs to run → {}",
         sweep.root().display()
     ));
-    let threads = args.threads.map(|n| n.get());
-    let report = runner::run(&sweep, threads, &progress, &interrupt, &timings)?;
+    let pool = runner::thread_pool(args.threads.map(|n| n.get()))?;
+    let report = pool.install(|| runner::run(&sweep, &progress, &interrupt, &timings));
     progress.finish(report.ran);
 
     let (config, target) = (&sweep.config, sweep.config.stop.validation_loss_below);
@@ -50,20 +50,22 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut curves = Curves::new(&config.grid, config.epochs);
     let mut plot = LossPlot::new(&config.name, &config.grid, config.epochs);
     let aggregating = Instant::now();
-    let written = write_aggregates(
-        &sweep.dir,
-        sweep.plan.jobs(),
-        sweep.data.dims(),
-        target,
-        &report.failed,
-        |row| {
-            table.add(row);
-            if let Row::Finished(s, rows) = row {
-                curves.add(&s.params, s.outcome.status(), rows);
-                plot.add(&s.params, s.outcome.status(), rows);
-            }
-        },
-    );
+    let written = pool.install(|| {
+        write_aggregates(
+            &sweep.dir,
+            sweep.plan.jobs(),
+            sweep.data.dims(),
+            target,
+            &report.failed,
+            |row| {
+                table.add(row);
+                if let Row::Finished(s, rows) = row {
+                    curves.add(&s.params, s.outcome.status(), rows);
+                    plot.add(&s.params, s.outcome.status(), rows);
+                }
+            },
+        )
+    });
     print!("{}", table.render());
     let mut write_errors = report.write_errors;
     let figures = written

@@ -9,6 +9,7 @@ use crate::grid::JobParams;
 use crate::nn::metrics::Metrics;
 use crate::nn::{Dims, EpochRecord, Outcome, Status};
 use anyhow::{Context, bail};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read, Seek, Write};
@@ -56,6 +57,10 @@ pub const SUMMARY_COLUMNS: [&str; 13] = [
     "final_validation_error_rate",
     "final_test_error_rate",
 ];
+
+/// Job files read in parallel at a time while the aggregates are rebuilt:
+/// enough to keep every core busy, few enough to keep memory flat.
+const READ_CHUNK: usize = 256;
 
 /// Columns of `timings.csv`.
 pub const TIMING_COLUMNS: [&str; 3] = ["job_id", "seconds", "write_seconds"];
@@ -345,8 +350,8 @@ pub fn write_aggregates(
     // Job files already hold epochs.csv's rows: they are copied, not re-encoded.
     let epochs = epochs_file.writer();
     writeln!(epochs, "{}", epoch_header().join(",")).with_context(epochs_error)?;
-    for p in jobs {
-        let Some(file) = read_job(&dir.job_file(&p.id()))? else {
+    let mut aggregate_one = |p: JobParams, file: Option<JobFile>| -> anyhow::Result<()> {
+        let Some(file) = file else {
             if let Some(why) = failed.get(&p.id()) {
                 let mut row = params(&p).to_vec();
                 row.extend(["failed".to_string(), why.clone()]);
@@ -355,7 +360,7 @@ pub fn write_aggregates(
                 on_row(Row::Failed(&p));
             }
             counts.missing += 1;
-            continue;
+            return Ok(());
         };
         let s = JobSummary::new(p, &file, dims, target)
             .with_context(|| format!("job file `{}`", dir.job_file(&p.id()).display()))?;
@@ -367,6 +372,20 @@ pub fn write_aggregates(
             .with_context(summary_error)?;
         on_row(Row::Finished(&s, &file.rows));
         counts.finished += 1;
+        Ok(())
+    };
+    // Files are read and parsed in parallel, a bounded chunk at a time, and
+    // written in plan order.
+    let mut jobs = jobs.peekable();
+    while jobs.peek().is_some() {
+        let chunk: Vec<JobParams> = jobs.by_ref().take(READ_CHUNK).collect();
+        let files: Vec<_> = chunk
+            .par_iter()
+            .map(|p| read_job(&dir.job_file(&p.id())))
+            .collect();
+        for (p, file) in chunk.into_iter().zip(files) {
+            aggregate_one(p, file?)?;
+        }
     }
     summary.flush().with_context(summary_error)?;
     drop(summary);
