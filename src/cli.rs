@@ -1,7 +1,7 @@
 //! The command line.
 
 use crate::config::Selector;
-use crate::grid::parse_filter;
+use crate::grid::{ShardArg, parse_filter, parse_shard};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -27,6 +27,9 @@ pub enum Command {
     /// Compare each rule's step ΔW/η with −∂L/∂W from central differences,
     /// per activation, on real training samples and the seeds' initial weights
     Gradcheck(GradcheckArgs),
+    /// Write the aggregate files of a results folder filled by several
+    /// shards, once every job is there (says which are missing otherwise)
+    Collect(CollectArgs),
 }
 
 /// `sweep [CONFIG]`: run the sweep.
@@ -50,6 +53,12 @@ pub struct RunArgs {
     /// init_range
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_filter)]
     pub filter: Vec<Selector>,
+
+    /// Run only shard K of N: the jobs whose position in the plan is K
+    /// modulo N (0 ≤ K < N); `slurm` takes K and N from the Slurm array
+    /// task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT)
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<ShardArg>,
 
     /// Print the plan (axes, job and update counts, cells that will end in
     /// shape_error, jobs already finished) and run nothing
@@ -79,6 +88,17 @@ pub struct GradcheckArgs {
     /// How to print the results
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+/// `sweep collect DIR`.
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// The results folder the shards wrote: <output.dir>/<name>
+    pub dir: PathBuf,
+
+    /// Do not draw loss.svg
+    #[arg(long)]
+    pub no_plot: bool,
 }
 
 /// An output format for tables.

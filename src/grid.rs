@@ -170,9 +170,15 @@ impl Plan {
 
     /// The jobs, in plan order.
     pub fn jobs(&self) -> impl Iterator<Item = JobParams> + '_ {
+        self.positioned_jobs().map(|(_, p)| p)
+    }
+
+    /// The jobs with their positions: a job's position is its cell's index
+    /// in the cross product, so adding an `exclude` moves no other job.
+    pub fn positioned_jobs(&self) -> impl Iterator<Item = (u64, JobParams)> + '_ {
         (0..self.cross)
-            .map(|k| self.cell(k))
-            .filter(|p| !self.is_excluded(p))
+            .map(|k| (k, self.cell(k)))
+            .filter(|(_, p)| !self.is_excluded(p))
     }
 
     /// `exclude` entries (by position) that match no cell, so remove nothing.
@@ -476,13 +482,13 @@ mod tests {
         for bad in ["3/3", "1", "a/2", "1/0", "-1/2"] {
             assert!(parse_shard(bad).is_err(), "{bad}");
         }
-        let env = |vars: &'static [(&'static str, &'static str)]| {
+        fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
             move |name: &str| {
                 vars.iter()
                     .find(|(k, _)| *k == name)
                     .map(|(_, v)| v.to_string())
             }
-        };
+        }
         let slurm = ShardArg::Slurm;
         let four = [
             ("SLURM_ARRAY_TASK_ID", "2"),

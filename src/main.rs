@@ -8,6 +8,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         None => commands::run::execute(&cli.run),
         Some(Command::Gradcheck(args)) => commands::gradcheck::execute(args),
+        Some(Command::Collect(args)) => commands::collect::execute(args),
     };
     result.unwrap_or_else(|err| {
         eprintln!("sweep: error: {err:#}");

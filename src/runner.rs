@@ -7,7 +7,7 @@ use crate::config::{Column, Config, ConfigError, Selector};
 use crate::data::{Splits, Target};
 use crate::export::csv::TimingLog;
 use crate::export::{self, ResultsDir};
-use crate::grid::{JobParams, Plan};
+use crate::grid::{JobParams, Plan, Shard};
 use crate::interrupt::Interrupt;
 use crate::nn::EpochRecord;
 use crate::nn::train::{Schedule, train};
@@ -34,6 +34,8 @@ pub struct Sweep {
     pub dir: ResultsDir,
     /// `--filter`: only jobs matching all of these run.
     pub filter: Vec<Selector>,
+    /// `--shard`: only the jobs at these positions run.
+    pub shard: Shard,
 }
 
 /// A sweep that cannot run as asked.
@@ -61,6 +63,7 @@ impl Sweep {
         loaded: Loaded,
         out: Option<&Path>,
         filter: Vec<Selector>,
+        shard: Shard,
     ) -> Result<Sweep, SweepError> {
         let Loaded {
             mut config,
@@ -102,6 +105,7 @@ impl Sweep {
             plan,
             dir,
             filter,
+            shard,
         };
         if !sweep.filter.is_empty() && !sweep.plan.jobs().any(|p| sweep.selected(&p)) {
             return Err(SweepError::FilterMatchesNothing { origin });
@@ -112,6 +116,12 @@ impl Sweep {
     /// Whether this run may train job `p`: it matches every `--filter`.
     pub fn selected(&self, p: &JobParams) -> bool {
         self.filter.iter().all(|f| f.matches(p))
+    }
+
+    /// Whether this run trains the job at `position`: it is in this run's
+    /// shard and selected.
+    pub fn runs(&self, position: u64, p: &JobParams) -> bool {
+        self.shard.holds(position) && self.selected(p)
     }
 
     /// The schedule of job `p`. An epoch is `updates_per_epoch` updates,
@@ -149,12 +159,17 @@ pub struct RunReport {
 }
 
 impl Sweep {
-    /// Jobs this run would train: selected, and with no file yet.
+    /// Jobs this run would train: in its shard, selected, and with no file yet.
     pub fn pending(&self) -> u64 {
         self.plan
-            .jobs()
-            .filter(|p| self.selected(p) && !self.dir.is_finished(&p.id()))
+            .positioned_jobs()
+            .filter(|(k, p)| self.runs(*k, p) && !self.dir.is_finished(&p.id()))
             .count() as u64
+    }
+
+    /// Whether every job of the plan, in any shard, has its file.
+    pub fn complete(&self) -> bool {
+        self.plan.jobs().all(|p| self.dir.is_finished(&p.id()))
     }
 }
 
@@ -186,7 +201,7 @@ pub fn run(
         let id = p.id();
         if interrupt.requested()
             || sweep.plan.is_excluded(&p)
-            || !sweep.selected(&p)
+            || !sweep.runs(k, &p)
             || sweep.dir.is_finished(&id)
         {
             return;

@@ -16,7 +16,11 @@ fuzz_target!(|bytes: &[u8]| {
                 for job in plan.jobs().take(64) {
                     let _ = job.id();
                 }
-                let _ = sweep::export::config::render(&config, "");
+                let dims = sweep::nn::Dims {
+                    inputs_with_bias: 3,
+                    outputs: 3,
+                };
+                let _ = sweep::export::config::render(&config, "", dims);
             }
         }
         // Rendering the message walks the text to find line and column.

@@ -1,5 +1,7 @@
 //! One module per subcommand; `main` picks one.
 
+pub mod aggregate;
+pub mod collect;
 pub mod gradcheck;
 pub mod run;
 

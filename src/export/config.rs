@@ -3,6 +3,7 @@
 
 use super::{ResultsDir, write_atomic};
 use crate::config::Config;
+use crate::nn::Dims;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -14,16 +15,19 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 struct Recorded<'a> {
     sweep_version: &'a str,
     data_sha256: &'a str,
+    /// n + 1 and m: what `sweep collect` needs of the data.
+    net_shape: [usize; 2],
     #[serde(flatten)]
     config: &'a Config,
 }
 
 /// The text of `config.toml` for `config` run on data whose bytes have
-/// the SHA-256 `data_sha256`.
-pub fn render(config: &Config, data_sha256: &str) -> anyhow::Result<String> {
+/// the SHA-256 `data_sha256` and which make a net of shape `dims`.
+pub fn render(config: &Config, data_sha256: &str, dims: Dims) -> anyhow::Result<String> {
     Ok(toml::to_string(&Recorded {
         sweep_version: VERSION,
         data_sha256,
+        net_shape: [dims.inputs_with_bias, dims.outputs],
         config,
     })?)
 }
@@ -37,6 +41,8 @@ pub struct RecordedRun {
     pub data_sha256: String,
     /// The version of sweep that ran it.
     pub sweep_version: String,
+    /// The net's shape.
+    pub net_shape: Dims,
 }
 
 /// The run recorded in `text` (a `config.toml`).
@@ -48,10 +54,18 @@ pub fn parse(text: &str) -> anyhow::Result<RecordedRun> {
     };
     let sweep_version = take("sweep_version")?;
     let data_sha256 = take("data_sha256")?;
+    let shape = table
+        .remove("net_shape")
+        .and_then(|v| <[usize; 2]>::deserialize(v).ok())
+        .ok_or_else(|| anyhow::anyhow!("it has no net_shape"))?;
     Ok(RecordedRun {
         config: Config::deserialize(table)?,
         data_sha256,
         sweep_version,
+        net_shape: Dims {
+            inputs_with_bias: shape[0],
+            outputs: shape[1],
+        },
     })
 }
 
@@ -99,8 +113,13 @@ fn flatten(prefix: &str, value: &toml::Value, out: &mut BTreeMap<String, String>
 }
 
 /// Writes `config.toml`.
-pub fn write(dir: &ResultsDir, config: &Config, data_sha256: &str) -> anyhow::Result<()> {
-    let text = render(config, data_sha256)?;
+pub fn write(
+    dir: &ResultsDir,
+    config: &Config,
+    data_sha256: &str,
+    dims: Dims,
+) -> anyhow::Result<()> {
+    let text = render(config, data_sha256, dims)?;
     write_atomic(&dir.file("config.toml"), |w| {
         Ok(w.write_all(text.as_bytes())?)
     })
@@ -114,7 +133,11 @@ mod tests {
     #[test]
     fn recorded_config_parses_back_to_the_same() {
         let config = Config::parse(DEFAULT_GRID, "grid.toml", "grid").unwrap();
-        let text = render(&config, "abc").unwrap();
+        let dims = Dims {
+            inputs_with_bias: 3,
+            outputs: 3,
+        };
+        let text = render(&config, "abc", dims).unwrap();
         assert!(
             text.starts_with(&format!(
                 "sweep_version = \"{VERSION}\"\ndata_sha256 = \"abc\""
@@ -125,6 +148,7 @@ mod tests {
         assert_eq!(recorded.config, config);
         assert_eq!(recorded.data_sha256, "abc");
         assert_eq!(recorded.sweep_version, VERSION);
+        assert_eq!(recorded.net_shape, dims);
         assert!(differences(&config, &config).unwrap().is_empty());
     }
 

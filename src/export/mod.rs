@@ -8,6 +8,7 @@ pub mod plot;
 pub mod weights;
 
 use crate::config::Config;
+use crate::nn::Dims;
 use anyhow::Context;
 use std::fs;
 use std::io::BufWriter;
@@ -75,6 +76,13 @@ impl ResultsDir {
         }
     }
 
+    /// The results folder at `root` itself.
+    pub fn at(root: &Path) -> Self {
+        ResultsDir {
+            root: root.to_path_buf(),
+        }
+    }
+
     /// Makes the folder ready for `config`'s results, before any job runs.
     ///
     /// Results of the same config (and data and version) are kept: the run
@@ -85,6 +93,7 @@ impl ResultsDir {
         &self,
         config: &Config,
         data_sha256: &str,
+        dims: Dims,
         force: bool,
     ) -> Result<(), ResultsError> {
         let recorded_path = self.file("config.toml");
@@ -135,7 +144,7 @@ impl ResultsDir {
         }
         self.create(config.output.weights).map_err(unwritable)?;
         self.remove_stale_temp_files();
-        self::config::write(self, config, data_sha256).map_err(unwritable)
+        self::config::write(self, config, data_sha256, dims).map_err(unwritable)
     }
 
     fn create(&self, weights: bool) -> anyhow::Result<()> {
@@ -172,9 +181,9 @@ impl ResultsDir {
         Ok(())
     }
 
-    /// Removes the temporary files of writers that no longer run (a run
-    /// killed mid-write); those of live processes, such as another shard,
-    /// are left alone.
+    /// Removes the temporary files of writers on this host that no longer
+    /// run (a run killed mid-write). Those of live processes, such as
+    /// another shard, and of other hosts are left alone.
     fn remove_stale_temp_files(&self) {
         for dir in [self.root.clone(), self.jobs_dir(), self.weights_dir()] {
             let Ok(entries) = fs::read_dir(&dir) else {
@@ -182,10 +191,10 @@ impl ResultsDir {
             };
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                let Some(pid) = temp_file_pid(&name) else {
+                let Some((host, pid)) = temp_file_writer(&name) else {
                     continue;
                 };
-                if !Path::new("/proc").join(pid.to_string()).exists() {
+                if host == host_name() && !Path::new("/proc").join(pid.to_string()).exists() {
                     let _ = fs::remove_file(entry.path());
                 }
             }
@@ -246,9 +255,14 @@ impl AtomicFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        // The writer's pid keeps concurrent writers apart and tells a later
-        // run whether the file was left by a process that died.
-        let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+        // The writer's host and pid keep concurrent writers (shards, on one
+        // machine or on a shared file system) apart, and tell a later run on
+        // the same host whether the file was left by a process that died.
+        let tmp = path.with_file_name(format!(
+            ".{file_name}.{}.{}.tmp",
+            host_name(),
+            std::process::id()
+        ));
         let file =
             fs::File::create(&tmp).with_context(|| format!("cannot write `{}`", path.display()))?;
         Ok(AtomicFile {
@@ -297,10 +311,25 @@ pub fn write_atomic(
     file.commit()
 }
 
-/// The process id in a temporary file's name `.<name>.<pid>.tmp`.
-fn temp_file_pid(name: &str) -> Option<u32> {
+/// The host and process id in a temporary file's name `.<name>.<host>.<pid>.tmp`.
+fn temp_file_writer(name: &str) -> Option<(&str, u32)> {
     let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
-    rest.rsplit_once('.')?.1.parse().ok()
+    let (rest, pid) = rest.rsplit_once('.')?;
+    let (_, host) = rest.rsplit_once('.')?;
+    Some((host, pid.parse().ok()?))
+}
+
+/// This machine's name, as temporary files carry it (dots would be
+/// ambiguous in the file name, so they become dashes).
+fn host_name() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().replace('.', "-"))
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".into())
+    })
 }
 
 /// A float in Rust's shortest form that reads back to the same bits.
@@ -323,10 +352,20 @@ mod tests {
     }
 
     #[test]
-    fn temp_file_names_carry_the_pid() {
-        assert_eq!(temp_file_pid(".summary.csv.1234.tmp"), Some(1234));
-        assert_eq!(temp_file_pid("summary.csv"), None);
-        assert_eq!(temp_file_pid(".x.tmp"), None);
+    fn temp_file_names_carry_host_and_pid() {
+        assert_eq!(
+            temp_file_writer(".summary.csv.node-1.1234.tmp"),
+            Some(("node-1", 1234))
+        );
+        assert_eq!(temp_file_writer("summary.csv"), None);
+        assert_eq!(temp_file_writer(".x.tmp"), None);
+        let dir = tempfile::tempdir().unwrap();
+        let file = AtomicFile::create(&dir.path().join("a.csv")).unwrap();
+        let name = file.tmp.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(
+            temp_file_writer(&name),
+            Some((host_name(), std::process::id()))
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use crate::config::Seeds;
 use crate::export::float;
+use crate::grid::Shard;
 use crate::runner::Sweep;
 use std::collections::BTreeMap;
 use std::fmt::{Display, Write};
@@ -41,11 +42,11 @@ pub fn render(sweep: &Sweep) -> String {
     let mut shape_errors: BTreeMap<String, u64> = BTreeMap::new();
     // No folder, no finished jobs: skip a file look-up per job.
     let has_results = sweep.dir.jobs_dir().exists();
-    for p in sweep.plan.jobs() {
+    for (k, p) in sweep.plan.positioned_jobs() {
         jobs += 1;
         let done = has_results && sweep.dir.is_finished(&p.id());
         finished += u64::from(done);
-        if !sweep.selected(&p) {
+        if !sweep.runs(k, &p) {
             continue;
         }
         selected += 1;
@@ -65,10 +66,11 @@ pub fn render(sweep: &Sweep) -> String {
         sweep.plan.cross_len(),
         sweep.config.epochs,
     );
-    if !sweep.filter.is_empty() {
+    if !sweep.filter.is_empty() || sweep.shard != Shard::ALL {
         let _ = writeln!(
             out,
-            "--filter selects {selected} jobs ({selected_finished} already finished)"
+            "this run (--filter, --shard {}/{}) takes {selected} jobs ({selected_finished} already finished)",
+            sweep.shard.index, sweep.shard.count
         );
     }
     let _ = writeln!(
