@@ -1,0 +1,137 @@
+//! Shards: parts of one sweep run at once, into one results folder.
+
+mod common;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use common::*;
+use predicates::prelude::*;
+use std::process::{Command, Stdio};
+use tempfile::TempDir;
+
+fn sweep_bin() -> &'static std::path::Path {
+    assert_cmd::cargo::cargo_bin!("sweep")
+}
+
+#[test]
+fn three_concurrent_shards_give_the_single_runs_results() {
+    let tmp = TempDir::new().unwrap();
+    let single = tmp.path().join("single");
+    run_ok(&[], &single);
+
+    let sharded = tmp.path().join("sharded");
+    let children: Vec<_> = (0..3)
+        .map(|k| {
+            Command::new(sweep_bin())
+                .args(["--shard", &format!("{k}/3"), "-q", "-j", "1", "-o"])
+                .arg(&sharded)
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    // The shard that finished last found every job there and wrote the aggregates.
+    assert!(results_bytes(&single.join("grid")) == results_bytes(&sharded.join("grid")));
+}
+
+#[test]
+fn collect_writes_the_aggregates_once_every_shard_ran() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    let dir = out.join("grid");
+    cargo_bin_cmd!("sweep")
+        .args(["--shard", "0/2", "-q", "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty());
+    assert!(
+        !dir.join("summary.csv").exists(),
+        "one shard of two writes no aggregates"
+    );
+
+    cargo_bin_cmd!("sweep")
+        .arg("collect")
+        .arg(&dir)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("90 of 180 jobs have no job file yet")
+                .and(predicate::str::contains("… and 80 more")),
+        );
+    assert!(!dir.join("summary.csv").exists());
+
+    // The other shard, told not to finish the aggregates itself: collect does.
+    run_ok(&["--shard", "1/2"], &out);
+    for name in ["summary.csv", "epochs.csv", "curves.csv", "loss.svg"] {
+        std::fs::remove_file(dir.join(name)).unwrap();
+    }
+    cargo_bin_cmd!("sweep")
+        .arg("collect")
+        .arg(&dir)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("best cell"));
+    let single = tmp.path().join("single");
+    run_ok(&[], &single);
+    assert!(results_bytes(&single.join("grid")) == results_bytes(&dir));
+}
+
+#[test]
+fn an_interrupted_shard_resumes_to_the_same_results() {
+    let tmp = TempDir::new().unwrap();
+    let config = write_config(
+        &tmp,
+        "name = \"long\"\nepochs = 1500\n[data]\ninputs = [\"petal_length\", \"petal_width\"]\n\
+         [grid]\nrule = [\"matmul\", \"kronecker\"]\nseed = { from = 1, count = 20 }\n",
+    );
+    let out = tmp.path().join("out");
+    let dir = out.join("long");
+    let mut child = Command::new(sweep_bin())
+        .arg(&config)
+        .args(["--shard", "0/2", "-q", "-j", "1", "-o"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    while std::fs::read_dir(dir.join("jobs")).map_or(0, |d| d.count()) < 2 {
+        assert!(child.try_wait().unwrap().is_none(), "the shard ended first");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    // SAFETY: kill(2) on our own child's pid has no memory effects.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+
+    run_ok(&[config.to_str().unwrap(), "--shard", "1/2"], &out);
+    run_ok(&[config.to_str().unwrap(), "--shard", "0/2"], &out);
+    let single = tmp.path().join("single");
+    run_ok(&[config.to_str().unwrap()], &single);
+    assert!(results_bytes(&single.join("long")) == results_bytes(&dir));
+}
+
+#[test]
+fn bad_shards_are_refused() {
+    for bad in ["3/3", "x", "1/0"] {
+        cargo_bin_cmd!("sweep")
+            .args(["--shard", bad, "--dry-run"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("K/N"));
+    }
+    cargo_bin_cmd!("sweep")
+        .args(["--shard", "slurm", "--dry-run"])
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("SLURM_ARRAY_TASK_ID is not set"));
+    cargo_bin_cmd!("sweep")
+        .args(["--shard", "slurm", "--dry-run"])
+        .env("SLURM_ARRAY_TASK_ID", "1")
+        .env("SLURM_ARRAY_TASK_COUNT", "4")
+        .env("SLURM_ARRAY_TASK_MIN", "0")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--shard 1/4) takes 45 jobs"));
+}
