@@ -313,8 +313,9 @@ fn slurm_shard(env: impl Fn(&str) -> Option<String>) -> Result<Shard, GridError>
     }
 }
 
-/// The keys `--filter` accepts.
-pub const FILTER_KEYS: [&str; 7] = [
+/// The parameters of a job, as the grid, `--filter` and the CSV columns
+/// name them.
+pub const PARAMETERS: [&str; 7] = [
     "rule",
     "activation",
     "learning_rate",
@@ -326,12 +327,9 @@ pub const FILTER_KEYS: [&str; 7] = [
 
 /// Parses a `--filter KEY=VALUE[,VALUE…]` into a selector of those values.
 pub fn parse_filter(text: &str) -> Result<Selector, String> {
-    let (key, values) = text.split_once('=').ok_or_else(|| {
-        format!(
-            "`{text}` is not KEY=VALUE; keys: {}",
-            FILTER_KEYS.join(", ")
-        )
-    })?;
+    let (key, values) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not KEY=VALUE; keys: {}", PARAMETERS.join(", ")))?;
     let key = key.trim();
     let number = |v: &str| -> Result<f64, String> {
         v.parse().map_err(|_| format!("`{v}` is not a number"))
@@ -364,8 +362,8 @@ pub fn parse_filter(text: &str) -> Result<Selector, String> {
         _ => {
             return Err(format!(
                 "unknown key `{key}`{}; keys: {}",
-                did_you_mean(key, FILTER_KEYS),
-                FILTER_KEYS.join(", ")
+                did_you_mean(key, PARAMETERS),
+                PARAMETERS.join(", ")
             ));
         }
     }

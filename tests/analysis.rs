@@ -314,13 +314,7 @@ fn matmul_reaches_the_teachers_noise_floor_and_kronecker_does_not() {
 #[test]
 fn tutorial_protocol_counts_single_updates() {
     let tmp = TempDir::new().unwrap();
-    cargo_bin_cmd!("sweep")
-        .arg(repo("configs/tutorial.toml"))
-        .arg("--dry-run")
-        .arg("-o")
-        .arg(tmp.path())
-        .assert()
-        .success()
+    dry_run(&repo("configs/tutorial.toml"), tmp.path())
         // 60 jobs that train (30 seeds × 2 rules) × 20 epochs × 25 updates.
         .stdout(
             predicate::str::contains("updates: at most 30000")

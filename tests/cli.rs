@@ -231,18 +231,11 @@ fn default_run_matches_the_shipped_grid_config() {
 #[test]
 fn dry_run_plans_and_writes_nothing() {
     let tmp = TempDir::new().unwrap();
-    cargo_bin_cmd!("sweep")
-        .arg(repo("configs/iris4.toml"))
-        .arg("--dry-run")
-        .arg("-o")
-        .arg(tmp.path())
-        .assert()
-        .success()
-        .stdout(
-            predicate::str::contains("jobs: 180")
-                .and(predicate::str::contains("shape_error: 60 jobs"))
-                .and(predicate::str::contains("3×3")),
-        );
+    dry_run(&repo("configs/iris4.toml"), tmp.path()).stdout(
+        predicate::str::contains("jobs: 180")
+            .and(predicate::str::contains("shape_error: 60 jobs"))
+            .and(predicate::str::contains("3×3")),
+    );
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
 }
 

@@ -5,7 +5,7 @@
 //! finished a job, the aggregates come out the same.
 
 use super::{AtomicFile, ResultsDir, ResultsError, float, write_atomic};
-use crate::grid::JobParams;
+use crate::grid::{JobParams, PARAMETERS};
 use crate::nn::metrics::Metrics;
 use crate::nn::{Dims, EpochRecord, Outcome, Status};
 use anyhow::{Context, bail};
@@ -17,17 +17,10 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// Columns that name a job: its id and its parameters.
-pub const PARAM_COLUMNS: [&str; 8] = [
-    "job_id",
-    "rule",
-    "activation",
-    "learning_rate",
-    "seed",
-    "batch_size",
-    "sampling",
-    "init_range",
-];
+/// Columns that name a job: its id, then its parameters.
+fn param_columns() -> impl Iterator<Item = &'static str> {
+    std::iter::once("job_id").chain(PARAMETERS)
+}
 
 /// Columns of a job file and of `epochs.csv` after the parameters.
 pub const EPOCH_COLUMNS: [&str; 8] = [
@@ -83,11 +76,7 @@ fn optional(x: Option<f64>) -> String {
 }
 
 fn epoch_header() -> Vec<&'static str> {
-    PARAM_COLUMNS
-        .iter()
-        .chain(&EPOCH_COLUMNS)
-        .copied()
-        .collect()
+    param_columns().chain(EPOCH_COLUMNS).collect()
 }
 
 /// Writes `jobs/<job_id>.csv` atomically: one row per measured epoch.
@@ -345,7 +334,7 @@ pub fn write_aggregates(
     let mut summary_file = AtomicFile::create(&dir.file("summary.csv"))?;
     let mut summary = csv::Writer::from_writer(summary_file.writer());
     summary
-        .write_record(PARAM_COLUMNS.iter().chain(&SUMMARY_COLUMNS))
+        .write_record(param_columns().chain(SUMMARY_COLUMNS))
         .with_context(summary_error)?;
     // Job files already hold epochs.csv's rows: they are copied, not re-encoded.
     let epochs = epochs_file.writer();
@@ -355,7 +344,7 @@ pub fn write_aggregates(
             if let Some(why) = failed.get(&p.id()) {
                 let mut row = params(&p).to_vec();
                 row.extend(["failed".to_string(), why.clone()]);
-                row.resize(PARAM_COLUMNS.len() + SUMMARY_COLUMNS.len(), String::new());
+                row.resize(1 + PARAMETERS.len() + SUMMARY_COLUMNS.len(), String::new());
                 summary.write_record(row).with_context(summary_error)?;
                 on_row(Row::Failed(&p));
             }
@@ -516,7 +505,7 @@ mod tests {
         assert_eq!(s.first_below_target, Some(1));
         assert_eq!(
             s.record().len(),
-            PARAM_COLUMNS.len() + SUMMARY_COLUMNS.len()
+            1 + PARAMETERS.len() + SUMMARY_COLUMNS.len()
         );
     }
 

@@ -75,3 +75,14 @@ pub fn results_bytes(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     }
     files
 }
+
+/// `sweep CONFIG --dry-run -o OUT`, expected to succeed.
+pub fn dry_run(config: &Path, out: &Path) -> assert_cmd::assert::Assert {
+    cargo_bin_cmd!("sweep")
+        .arg(config)
+        .arg("--dry-run")
+        .arg("-o")
+        .arg(out)
+        .assert()
+        .success()
+}
