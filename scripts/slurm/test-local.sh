@@ -28,6 +28,7 @@ stop() {
   for pidfile in "${pidfiles[@]}"; do
     [ -f "$pidfile" ] && kill -9 "$(cat "$pidfile")" 2>/dev/null || true
   done
+  return 0
 }
 trap stop EXIT
 
@@ -113,5 +114,12 @@ else
   echo "slurm: results differ from a single-machine run"
   diff -rq --exclude=timings.csv "$scratch/single/grid" "$scratch/cluster/grid" | head
   status=1
+fi
+stop
+trap - EXIT
+if [ $status -eq 0 ]; then
+  rm -rf "$scratch"
+else
+  echo "slurm: logs and results kept in $scratch"
 fi
 exit $status
