@@ -17,9 +17,11 @@ echo "== sweep -j 1 against the NumPy loop (bench/grid.toml)"
 python3 bench/compare.py 15
 
 echo "== threads: -j 1 against -j 2 (bench/scaling.toml, 320 jobs)"
-hyperfine -N --warmup 1 --runs 7 \
-  "target/release/sweep bench/scaling.toml -j 1 -q --no-plot --force -o $out" \
-  "target/release/sweep bench/scaling.toml -j 2 -q --no-plot --force -o $out"
+# A fresh results folder per run: deleting the last run's files is not
+# part of running the grid.
+hyperfine -N --warmup 2 --runs 15 --prepare "rm -rf $out/scaling" \
+  "target/release/sweep bench/scaling.toml -j 1 -q --no-plot -o $out" \
+  "target/release/sweep bench/scaling.toml -j 2 -q --no-plot -o $out"
 
 echo "== memory: 100,000 jobs (bench/many.toml)"
 /usr/bin/time -v target/release/sweep bench/many.toml -o "$out" --no-plot --force 2>&1 >/dev/null |
