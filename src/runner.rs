@@ -56,9 +56,9 @@ pub enum SweepError {
 
 impl Sweep {
     /// Resolves what the config left open: the data's columns and the
-    /// results folder (`out` overrides `output.dir`). `filter` selects the
-    /// jobs this run may train; the results folder still belongs to the
-    /// whole config.
+    /// results folder (`out` overrides `output.dir`). `filter` and `shard`
+    /// select the jobs this run may train; the results folder still belongs
+    /// to the whole config.
     pub fn new(
         loaded: Loaded,
         out: Option<&Path>,
