@@ -199,17 +199,11 @@ fn results_are_byte_identical_across_thread_counts_and_reruns() {
 fn misspelt_key_exits_2_and_names_it() {
     let tmp = TempDir::new().unwrap();
     let config = write_config(&tmp, "[grid]\nlerning_rate = [0.1]\n");
-    cargo_bin_cmd!("sweep")
-        .arg(&config)
-        .arg("-o")
-        .arg(tmp.path())
-        .assert()
-        .code(2)
-        .stderr(
-            predicate::str::contains("small.toml:2:1")
-                .and(predicate::str::contains("`lerning_rate`"))
-                .and(predicate::str::contains("did you mean `learning_rate`")),
-        );
+    sweep_at(&config, tmp.path()).code(2).stderr(
+        predicate::str::contains("small.toml:2:1")
+            .and(predicate::str::contains("`lerning_rate`"))
+            .and(predicate::str::contains("did you mean `learning_rate`")),
+    );
     assert!(
         !tmp.path().join("small").exists(),
         "nothing is written for a bad config"

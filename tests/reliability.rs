@@ -144,17 +144,11 @@ fn changed_config_is_refused_unless_forced() {
     run_ok(&[config.to_str().unwrap()], tmp.path());
 
     fs::write(&config, "epochs = 6\n[grid]\nrule = \"matmul\"\n").unwrap();
-    cargo_bin_cmd!("sweep")
-        .arg(&config)
-        .arg("-o")
-        .arg(tmp.path())
-        .assert()
-        .code(2)
-        .stderr(
-            predicate::str::contains("different config")
-                .and(predicate::str::contains("epochs: 5 → 6"))
-                .and(predicate::str::contains("--force")),
-        );
+    sweep_at(&config, tmp.path()).code(2).stderr(
+        predicate::str::contains("different config")
+            .and(predicate::str::contains("epochs: 5 → 6"))
+            .and(predicate::str::contains("--force")),
+    );
     let summary = tmp.path().join("small/summary.csv");
     assert_eq!(rows(&summary)[0]["epochs_run"], "5", "nothing was touched");
 
@@ -444,11 +438,7 @@ fn changed_data_file_is_refused_like_a_changed_config() {
     let config = write_config(&tmp, "epochs = 2\n[data]\nsource = \"d.csv\"\n");
     run_ok(&[config.to_str().unwrap()], tmp.path());
     fs::write(&data, "a,b,label\n1,2,x\n2,1,y\n3,3,x\n0,2,y\n").unwrap();
-    cargo_bin_cmd!("sweep")
-        .arg(&config)
-        .arg("-o")
-        .arg(tmp.path())
-        .assert()
+    sweep_at(&config, tmp.path())
         .code(2)
         .stderr(predicate::str::contains("the data's content (SHA-256)"));
 }

@@ -86,3 +86,12 @@ pub fn dry_run(config: &Path, out: &Path) -> assert_cmd::assert::Assert {
         .assert()
         .success()
 }
+
+/// `sweep CONFIG -o OUT`, its exit status for the caller to check.
+pub fn sweep_at(config: &Path, out: &Path) -> assert_cmd::assert::Assert {
+    cargo_bin_cmd!("sweep")
+        .arg(config)
+        .arg("-o")
+        .arg(out)
+        .assert()
+}
