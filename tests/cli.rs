@@ -2,7 +2,6 @@
 
 mod common;
 
-use assert_cmd::cargo::cargo_bin_cmd;
 use common::*;
 use predicates::prelude::*;
 use std::collections::BTreeMap;
