@@ -324,7 +324,7 @@ pub fn write_aggregates(
     dims: Dims,
     target: Option<f64>,
     failed: &BTreeMap<String, String>,
-    mut on_row: impl FnMut(Row<'_>),
+    mut on_row: impl FnMut(Row<'_>) + Send,
 ) -> anyhow::Result<Aggregated> {
     let mut counts = Aggregated::default();
     let cannot_write = |name: &str| format!("cannot write `{}`", dir.file(name).display());
@@ -363,18 +363,30 @@ pub fn write_aggregates(
         counts.finished += 1;
         Ok(())
     };
-    // Files are read and parsed in parallel, a bounded chunk at a time, and
-    // written in plan order.
-    let mut jobs = jobs.peekable();
-    while jobs.peek().is_some() {
-        let chunk: Vec<JobParams> = jobs.by_ref().take(READ_CHUNK).collect();
+    // Files are read and parsed in parallel, a bounded chunk at a time,
+    // the next chunk while the last one is written, in plan order.
+    let read = |chunk: Vec<JobParams>| {
         let files: Vec<_> = chunk
             .par_iter()
             .map(|p| read_job(&dir.job_file(&p.id())))
             .collect();
-        for (p, file) in chunk.into_iter().zip(files) {
-            aggregate_one(p, file?)?;
-        }
+        chunk.into_iter().zip(files).collect::<Vec<_>>()
+    };
+    let mut jobs = jobs;
+    let mut next_chunk = || jobs.by_ref().take(READ_CHUNK).collect::<Vec<_>>();
+    let mut ready = read(next_chunk());
+    while !ready.is_empty() {
+        let upcoming = next_chunk();
+        let (read_next, written) = rayon::join(
+            || read(upcoming),
+            || {
+                ready
+                    .into_iter()
+                    .try_for_each(|(p, file)| aggregate_one(p, file?))
+            },
+        );
+        written?;
+        ready = read_next;
     }
     summary.flush().with_context(summary_error)?;
     drop(summary);
