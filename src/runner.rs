@@ -16,7 +16,7 @@ use anyhow::Context;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -139,9 +139,17 @@ impl Sweep {
         }
     }
 
-    /// The results folder.
-    pub fn root(&self) -> PathBuf {
-        self.dir.root().to_path_buf()
+    /// Jobs this run would train: in its shard, selected, and with no file yet.
+    pub fn pending(&self) -> u64 {
+        self.plan
+            .positioned_jobs()
+            .filter(|(k, p)| self.runs(*k, p) && !self.dir.is_finished(&p.id()))
+            .count() as u64
+    }
+
+    /// Whether every job of the plan, in any shard, has its file.
+    pub fn complete(&self) -> bool {
+        self.plan.jobs().all(|p| self.dir.is_finished(&p.id()))
     }
 }
 
@@ -156,21 +164,6 @@ pub struct RunReport {
     pub write_errors: Vec<String>,
     /// Whether a signal stopped the run before every job had started.
     pub interrupted: bool,
-}
-
-impl Sweep {
-    /// Jobs this run would train: in its shard, selected, and with no file yet.
-    pub fn pending(&self) -> u64 {
-        self.plan
-            .positioned_jobs()
-            .filter(|(k, p)| self.runs(*k, p) && !self.dir.is_finished(&p.id()))
-            .count() as u64
-    }
-
-    /// Whether every job of the plan, in any shard, has its file.
-    pub fn complete(&self) -> bool {
-        self.plan.jobs().all(|p| self.dir.is_finished(&p.id()))
-    }
 }
 
 /// The worker threads: `threads` of them, or one per core.

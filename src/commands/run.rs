@@ -43,7 +43,7 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let progress = Progress::new(pending, args.quiet);
     progress.say(&format!(
         "sweep: {pending} jobs to run → {}",
-        sweep.root().display()
+        sweep.dir.root().display()
     ));
     let pool = runner::thread_pool(args.threads.map(|n| n.get()))?;
     let report = pool.install(|| runner::run(&sweep, &progress, &interrupt, &timings));
@@ -56,7 +56,7 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
              writes the aggregate files",
             shard.index,
             shard.count,
-            sweep.root().display()
+            sweep.dir.root().display()
         ));
     } else {
         let aggregating = Instant::now();

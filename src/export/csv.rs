@@ -165,35 +165,37 @@ fn parse_job(text: &str) -> anyhow::Result<Option<JobFile>> {
     }
     let mut rows = Vec::new();
     let mut status = None;
+    // The header is checked, so the epoch columns sit at fixed places after
+    // the parameters, in the order of EPOCH_COLUMNS.
+    let first = 1 + PARAMETERS.len();
     for record in reader.records() {
         let record = record?;
-        let field = |name: &str| {
-            let k = epoch_header().iter().position(|c| *c == name).unwrap_or(0);
-            record.get(k).unwrap_or("")
-        };
-        let number = |name: &str| -> anyhow::Result<f64> {
-            field(name)
+        let field = |k: usize| record.get(first + k).unwrap_or("");
+        let number = |k: usize| -> anyhow::Result<f64> {
+            field(k)
                 .parse()
-                .with_context(|| format!("`{name}` is `{}`, not a number", field(name)))
+                .with_context(|| format!("`{}` is `{}`, not a number", EPOCH_COLUMNS[k], field(k)))
         };
-        let metrics = |set: &str| -> anyhow::Result<Option<Metrics>> {
-            if field(&format!("{set}_loss")).is_empty() {
+        // Loss and error rate of the n-th set: train, validation, test.
+        let metrics = |n: usize| -> anyhow::Result<Option<Metrics>> {
+            let (loss, error_rate) = (2 + 2 * n, 3 + 2 * n);
+            if field(loss).is_empty() {
                 return Ok(None);
             }
             Ok(Some(Metrics {
-                loss: number(&format!("{set}_loss"))?,
-                error_rate: number(&format!("{set}_error_rate"))?,
+                loss: number(loss)?,
+                error_rate: number(error_rate)?,
             }))
         };
         status = Some(
-            Status::from_name(field("status"))
-                .with_context(|| format!("unknown status `{}`", field("status")))?,
+            Status::from_name(field(0))
+                .with_context(|| format!("unknown status `{}`", field(0)))?,
         );
         rows.push(EpochRecord {
-            epoch: field("epoch").parse()?,
-            train: metrics("train")?.context("no training loss")?,
-            validation: metrics("validation")?,
-            test: metrics("test")?,
+            epoch: field(1).parse()?,
+            train: metrics(0)?.context("no training loss")?,
+            validation: metrics(1)?,
+            test: metrics(2)?,
         });
     }
     let Some(status) = status else {
