@@ -346,6 +346,7 @@ fn generated_sources_record_their_parameters() {
     ] {
         assert!(recorded.contains(line), "{recorded}");
     }
-    let weights_header = rows(&tmp.path().join("small/summary.csv"));
-    assert_eq!(weights_header.len(), 1);
+    let summary = rows(&tmp.path().join("small/summary.csv"));
+    assert_eq!(summary.len(), 1, "one job, trained on the four blobs");
+    assert_eq!(summary[0]["status"], "ok");
 }
