@@ -8,7 +8,7 @@ use std::path::Path;
 use sweep::config::{Column, Config, DEFAULT_GRID, DataConfig};
 use sweep::data::{self, Splits};
 use sweep::grid::{JobParams, Plan};
-use sweep::nn::metrics::evaluate;
+use sweep::nn::metrics::{Scratch, evaluate};
 use sweep::nn::rule::{Workspace, update};
 use sweep::nn::train::{Schedule, initial_weights, train};
 use sweep::nn::{Activation, Rule, Sampling};
@@ -104,7 +104,7 @@ fn fixed<const K: usize>(row: &[f64]) -> [f64; K] {
 
 /// One epoch of iris 4 → 3, sigmoid, matmul: 75 single-sample updates and
 /// an evaluation on the training, validation and test sets; sweep's code
-/// against the floor.
+/// against the floor, whole and in its two halves (`-updates`, `-eval`).
 fn epoch(c: &mut Criterion) {
     let data = iris(&FOUR);
     let dims = data.dims();
@@ -113,7 +113,7 @@ fn epoch(c: &mut Criterion) {
 
     let mut w = initial_weights(1, 0.5, dims);
     let mut ws = Workspace::new(dims);
-    let (mut net, mut z) = (vec![0.0; 3], vec![0.0; 3]);
+    let mut scratch = Scratch::new(dims.outputs);
     group.bench_function("sweep", |b| {
         b.iter(|| {
             for &s in &order {
@@ -121,11 +121,26 @@ fn epoch(c: &mut Criterion) {
                 update(Rule::Matmul, 0.01, f, &mut w, &data.train, &[s], &mut ws).unwrap();
             }
             for set in [&data.train, &data.validation, &data.test] {
-                black_box(evaluate(&w, Activation::Sigmoid, set, &mut net, &mut z));
+                black_box(evaluate(&w, Activation::Sigmoid, set, &mut scratch));
             }
         })
     });
 
+    group.bench_function("sweep-updates", |b| {
+        b.iter(|| {
+            for &s in &order {
+                let f = Activation::Sigmoid;
+                update(Rule::Matmul, 0.01, f, &mut w, &data.train, &[s], &mut ws).unwrap();
+            }
+        })
+    });
+    group.bench_function("sweep-eval", |b| {
+        b.iter(|| {
+            for set in [&data.train, &data.validation, &data.test] {
+                black_box(evaluate(&w, Activation::Sigmoid, set, &mut scratch));
+            }
+        })
+    });
     let rows = |set: &data::Set| -> (Vec<[f64; 5]>, Vec<[f64; 3]>) {
         set.x
             .rows()
@@ -142,6 +157,20 @@ fn epoch(c: &mut Criterion) {
             for &s in &order {
                 floor::update(&mut w, &sets[0].0[s], &sets[0].1[s], 0.01);
             }
+            for (xs, ts) in &sets {
+                black_box(floor::evaluate(&w, xs, ts));
+            }
+        })
+    });
+    group.bench_function("floor-updates", |b| {
+        b.iter(|| {
+            for &s in &order {
+                floor::update(&mut w, &sets[0].0[s], &sets[0].1[s], 0.01);
+            }
+        })
+    });
+    group.bench_function("floor-eval", |b| {
+        b.iter(|| {
             for (xs, ts) in &sets {
                 black_box(floor::evaluate(&w, xs, ts));
             }

@@ -1,7 +1,7 @@
 //! Per-epoch measurements of a net on a set of samples.
 
 use super::activation::Activation;
-use super::layer::{forward, rows};
+use super::layer::net_input;
 use crate::data::Set;
 use ndarray::Array2;
 
@@ -14,31 +14,62 @@ pub struct Metrics {
     pub error_rate: f64,
 }
 
+/// Samples whose outputs are computed together. Z = f(X̃ W) a block of rows
+/// at a time keeps the e^x of many samples in flight at once, in scratch
+/// space that does not grow with the set.
+const BLOCK: usize = 64;
+
+/// Scratch space for [`evaluate`]: net and z for a block of samples.
+#[derive(Debug, Clone)]
+pub struct Scratch {
+    net: Vec<f64>,
+    z: Vec<f64>,
+}
+
+impl Scratch {
+    /// Space for a net with `outputs` outputs.
+    pub fn new(outputs: usize) -> Self {
+        Scratch {
+            net: vec![0.0; BLOCK * outputs],
+            z: vec![0.0; BLOCK * outputs],
+        }
+    }
+}
+
 /// Loss and error rate of W on `set`; `None` for an empty set.
-///
-/// `net` and `z` are scratch buffers of length m.
 pub fn evaluate(
     w: &Array2<f64>,
     f: Activation,
     set: &Set,
-    net: &mut [f64],
-    z: &mut [f64],
+    scratch: &mut Scratch,
 ) -> Option<Metrics> {
     let n_samples = set.len();
     if n_samples == 0 {
         return None;
     }
     let m = w.ncols();
+    let x_rows = set.x.as_slice().expect("data matrices are row-major");
+    let t_rows = set.t.as_slice().expect("data matrices are row-major");
     let mut squared_error = 0.0;
     let mut wrong = 0usize;
-    for (x, t) in rows(&set.x).zip(rows(&set.t)) {
-        forward(w, x, f, net, z);
-        for (t_j, z_j) in t.iter().zip(z.iter()) {
-            let e_j = t_j - z_j;
-            squared_error += e_j * e_j;
+    let blocks = x_rows
+        .chunks(BLOCK * set.x.ncols())
+        .zip(t_rows.chunks(BLOCK * m));
+    for (xs, ts) in blocks {
+        let net = &mut scratch.net[..ts.len()];
+        let z = &mut scratch.z[..ts.len()];
+        for (x, net_s) in xs.chunks_exact(set.x.ncols()).zip(net.chunks_exact_mut(m)) {
+            net_input(w, x, net_s);
         }
-        if misclassified(z, t) {
-            wrong += 1;
+        f.apply(net, z);
+        for (z, t) in z.chunks_exact(m).zip(ts.chunks_exact(m)) {
+            for (t_j, z_j) in t.iter().zip(z) {
+                let e_j = t_j - z_j;
+                squared_error += e_j * e_j;
+            }
+            if misclassified(z, t) {
+                wrong += 1;
+            }
         }
     }
     Some(Metrics {
@@ -83,8 +114,7 @@ mod tests {
             t: Array2::from_shape_vec((2, 2), vec![1.0, 0.0, 0.0, 1.0]).unwrap(),
         };
         let w = Array2::zeros((2, 2));
-        let (mut net, mut z) = (vec![0.0; 2], vec![0.0; 2]);
-        let m = evaluate(&w, Activation::Linear, &set, &mut net, &mut z).unwrap();
+        let m = evaluate(&w, Activation::Linear, &set, &mut Scratch::new(2)).unwrap();
         assert_eq!(m.loss, 2.0 / 4.0);
         // z = [0, 0] picks class 0: right for the first sample, wrong for the second.
         assert_eq!(m.error_rate, 0.5);
@@ -104,7 +134,6 @@ mod tests {
             t: Array2::zeros((0, 2)),
         };
         let w = Array2::zeros((3, 2));
-        let (mut net, mut z) = (vec![0.0; 2], vec![0.0; 2]);
-        assert!(evaluate(&w, Activation::Sigmoid, &set, &mut net, &mut z).is_none());
+        assert!(evaluate(&w, Activation::Sigmoid, &set, &mut Scratch::new(2)).is_none());
     }
 }

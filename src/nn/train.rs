@@ -2,7 +2,7 @@
 //! measurement after each epoch, and an outcome.
 
 use super::layer::{Dims, init_weights};
-use super::metrics::{Metrics, evaluate};
+use super::metrics::{Metrics, Scratch, evaluate};
 use super::rule::{ShapeError, Workspace, update};
 use super::sampling::Sampler;
 use crate::data::Splits;
@@ -180,7 +180,7 @@ pub fn train(
         job_rng(params.seed, SAMPLING_STREAM),
     );
     let mut ws = Workspace::new(dims);
-    let mut measure = Measure::new(dims);
+    let mut scratch = Scratch::new(dims.outputs);
 
     let mut outcome = Outcome::Ok;
     for epoch in 0..=schedule.epochs {
@@ -207,7 +207,7 @@ pub fn train(
             }
         }
 
-        let rec = measure.epoch(epoch, &w, params, data);
+        let rec = measure(epoch, &w, params, data, &mut scratch);
         record(&rec);
         if !rec.is_finite() || w.iter().any(|w_ij| !w_ij.is_finite()) {
             outcome = Outcome::Diverged { epoch };
@@ -231,28 +231,20 @@ pub fn train(
     }
 }
 
-/// Scratch buffers for measuring a net on the three sets.
-struct Measure {
-    net: Vec<f64>,
-    z: Vec<f64>,
-}
-
-impl Measure {
-    fn new(dims: Dims) -> Self {
-        Measure {
-            net: vec![0.0; dims.outputs],
-            z: vec![0.0; dims.outputs],
-        }
-    }
-
-    fn epoch(&mut self, epoch: u32, w: &Array2<f64>, p: &JobParams, data: &Splits) -> EpochRecord {
-        let mut on = |set| evaluate(w, p.activation, set, &mut self.net, &mut self.z);
-        EpochRecord {
-            epoch,
-            train: on(&data.train).expect("the data loader refuses an empty training set"),
-            validation: on(&data.validation),
-            test: on(&data.test),
-        }
+/// The measurements of W on the three sets after `epoch`.
+fn measure(
+    epoch: u32,
+    w: &Array2<f64>,
+    p: &JobParams,
+    data: &Splits,
+    scratch: &mut Scratch,
+) -> EpochRecord {
+    let mut on = |set| evaluate(w, p.activation, set, scratch);
+    EpochRecord {
+        epoch,
+        train: on(&data.train).expect("the data loader refuses an empty training set"),
+        validation: on(&data.validation),
+        test: on(&data.test),
     }
 }
 
