@@ -55,7 +55,8 @@ mod floor {
     pub type W = [[f64; M]; N];
 
     fn sigmoid(x: f64) -> f64 {
-        1.0 / (1.0 + libm::exp(-x))
+        // The e^x sweep's sigmoid uses: the floor differs in code, not in maths.
+        1.0 / (1.0 + sweep::nn::activation::exp(-x))
     }
 
     fn forward(w: &W, x: &[f64; N]) -> [f64; M] {
