@@ -138,18 +138,19 @@ pub struct Workspace {
     net: Vec<f64>,
     z: Vec<f64>,
     delta: Vec<f64>,
-    /// Σ over the batch of a ⊗ δ.
-    outer_sum: Array2<f64>,
+    /// Σ over the batch of a ⊗ δ, row-major like W.
+    outer_sum: Vec<f64>,
 }
 
 impl Workspace {
     /// Buffers for a net of shape `dims`.
     pub fn new(dims: Dims) -> Self {
+        let (rows, cols) = dims.weights();
         Workspace {
             net: vec![0.0; dims.outputs],
             z: vec![0.0; dims.outputs],
             delta: vec![0.0; dims.outputs],
-            outer_sum: Array2::zeros(dims.weights()),
+            outer_sum: vec![0.0; rows * cols],
         }
     }
 }
@@ -173,52 +174,42 @@ pub fn update(
         outputs: w.ncols(),
     };
     rule.check(dims, batch.len())?;
-
     let Workspace {
         net,
         z,
         delta,
         outer_sum,
     } = ws;
-    let outer_sum = outer_sum
-        .as_slice_mut()
-        .expect("the workspace is row-major");
-    let scale = eta / batch.len() as f64;
     for (k, &s) in batch.iter().enumerate() {
-        let x = row(&set.x, s);
-        let t = row(&set.t, s);
+        let (x, t) = (row(&set.x, s), row(&set.t, s));
         forward(w, x, f, net, z);
-        for j in 0..dims.outputs {
-            let e_j = t[j] - z[j];
-            delta[j] = e_j * f.derivative(net[j], z[j]);
+        // δ = (t − z) ⊙ f′(net)
+        for (((delta_j, t_j), z_j), net_j) in delta.iter_mut().zip(t).zip(&*z).zip(&*net) {
+            let e_j = t_j - z_j;
+            *delta_j = e_j * f.derivative(*net_j, *z_j);
         }
         let a: &[f64] = match rule {
             Rule::Matmul | Rule::KroneckerInput => x,
             Rule::Kronecker => z,
         };
-        // Σ over the batch of a ⊗ δ: the first sample starts it, the others
-        // add to it, and the last one's pass also takes the step, after
-        // every forward pass has seen the old W.
-        let last = k + 1 == batch.len();
-        let w_flat = w.as_slice_mut().expect("weights are row-major");
-        let rows = outer_sum
-            .chunks_exact_mut(dims.outputs)
-            .zip(w_flat.chunks_exact_mut(dims.outputs));
-        for (a_i, (sum_i, w_i)) in a.iter().zip(rows) {
-            for ((sum_ij, w_ij), delta_j) in sum_i.iter_mut().zip(w_i).zip(delta.iter()) {
+        // Σ over the batch of a ⊗ δ; W changes only once every sample's
+        // forward pass has seen the old W.
+        for (a_i, sum_i) in a.iter().zip(outer_sum.chunks_exact_mut(dims.outputs)) {
+            for (sum_ij, delta_j) in sum_i.iter_mut().zip(delta.iter()) {
                 let a_i_delta_j = a_i * delta_j;
-                let sum = if k == 0 {
+                *sum_ij = if k == 0 {
                     a_i_delta_j
                 } else {
                     *sum_ij + a_i_delta_j
                 };
-                if last {
-                    *w_ij += scale * sum;
-                } else {
-                    *sum_ij = sum;
-                }
             }
         }
+    }
+    // W ← W + η/B · Σ a ⊗ δ
+    let scale = eta / batch.len() as f64;
+    let w = w.as_slice_mut().expect("weights are row-major");
+    for (w_ij, sum_ij) in w.iter_mut().zip(outer_sum.iter()) {
+        *w_ij += scale * sum_ij;
     }
     Ok(())
 }
