@@ -159,8 +159,10 @@ pub fn read_job(path: &Path) -> anyhow::Result<Option<JobFile>> {
 }
 
 fn parse_job(text: &str) -> anyhow::Result<Option<JobFile>> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    if reader.headers()?.iter().ne(epoch_header()) {
+    // `write_job` quotes nothing (no field can hold a comma, a quote or a
+    // newline), so a line splits at its commas.
+    let (header, body) = text.split_once('\n').unwrap_or((text, ""));
+    if header.split(',').ne(epoch_header()) {
         bail!("its header is not `{}`", epoch_header().join(","));
     }
     let mut rows = Vec::new();
@@ -168,18 +170,29 @@ fn parse_job(text: &str) -> anyhow::Result<Option<JobFile>> {
     // The header is checked, so the epoch columns sit at fixed places after
     // the parameters, in the order of EPOCH_COLUMNS.
     let first = 1 + PARAMETERS.len();
-    for record in reader.records() {
-        let record = record?;
-        let field = |k: usize| record.get(first + k).unwrap_or("");
+    for (line, n) in body.lines().zip(2..) {
+        let mut fields = [""; EPOCH_COLUMNS.len()];
+        let mut values = line.split(',').skip(first);
+        for field in &mut fields {
+            *field = values
+                .next()
+                .with_context(|| format!("line {n} has too few fields"))?;
+        }
+        if values.next().is_some() {
+            bail!("line {n} has too many fields");
+        }
         let number = |k: usize| -> anyhow::Result<f64> {
-            field(k)
-                .parse()
-                .with_context(|| format!("`{}` is `{}`, not a number", EPOCH_COLUMNS[k], field(k)))
+            fields[k].parse().with_context(|| {
+                format!(
+                    "line {n}: `{}` is `{}`, not a number",
+                    EPOCH_COLUMNS[k], fields[k]
+                )
+            })
         };
         // Loss and error rate of the n-th set: train, validation, test.
-        let metrics = |n: usize| -> anyhow::Result<Option<Metrics>> {
-            let (loss, error_rate) = (2 + 2 * n, 3 + 2 * n);
-            if field(loss).is_empty() {
+        let metrics = |set: usize| -> anyhow::Result<Option<Metrics>> {
+            let (loss, error_rate) = (2 + 2 * set, 3 + 2 * set);
+            if fields[loss].is_empty() {
                 return Ok(None);
             }
             Ok(Some(Metrics {
@@ -188,12 +201,14 @@ fn parse_job(text: &str) -> anyhow::Result<Option<JobFile>> {
             }))
         };
         status = Some(
-            Status::from_name(field(0))
-                .with_context(|| format!("unknown status `{}`", field(0)))?,
+            Status::from_name(fields[0])
+                .with_context(|| format!("line {n}: unknown status `{}`", fields[0]))?,
         );
         rows.push(EpochRecord {
-            epoch: field(1).parse()?,
-            train: metrics(0)?.context("no training loss")?,
+            epoch: fields[1]
+                .parse()
+                .with_context(|| format!("line {n}: epoch `{}` is not a count", fields[1]))?,
+            train: metrics(0)?.with_context(|| format!("line {n} has no training loss"))?,
             validation: metrics(1)?,
             test: metrics(2)?,
         });
@@ -201,8 +216,11 @@ fn parse_job(text: &str) -> anyhow::Result<Option<JobFile>> {
     let Some(status) = status else {
         bail!("it has no rows");
     };
-    let body = text.split_once('\n').map_or("", |(_, b)| b).to_string();
-    Ok(Some(JobFile { status, rows, body }))
+    Ok(Some(JobFile {
+        status,
+        rows,
+        body: body.to_string(),
+    }))
 }
 
 /// One row of `summary.csv`.
@@ -495,6 +513,37 @@ mod tests {
         assert!(file.rows[1].validation.unwrap().loss.is_nan());
         assert_eq!(file.rows[0].test, None);
         assert_eq!(file.body.lines().count(), 2);
+    }
+
+    #[test]
+    fn damaged_job_files_are_refused_with_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let results = ResultsDir::new(dir.path(), "t");
+        results.create(false).unwrap();
+        write_job(&results, &params(), Status::Ok, &[record(0, 0.3, 0.31)]).unwrap();
+        let good = fs::read_to_string(results.job_file(&params().id())).unwrap();
+        let (header, row) = good.trim_end().split_once('\n').unwrap();
+        let damaged = [
+            (format!("{header}\n{row},1\n"), "line 2 has too many fields"),
+            (
+                format!("{header}\n{}\n", row.rsplit_once(',').unwrap().0),
+                "line 2 has too few fields",
+            ),
+            (
+                format!("{header}\n{}\n", row.replace("0.31", "x")),
+                "`validation_loss` is `x`",
+            ),
+            (
+                format!("{header}\n{}\n", row.replace(",ok,", ",fine,")),
+                "unknown status `fine`",
+            ),
+            (format!("{header}\n"), "no rows"),
+            (format!("job_id\n{row}\n"), "its header is not"),
+        ];
+        for (text, why) in damaged {
+            let err = format!("{:#}", parse_job(&text).unwrap_err());
+            assert!(err.contains(why), "{err}");
+        }
     }
 
     #[test]
