@@ -24,23 +24,31 @@ UPDATES = 40 * 100 * 75
 
 
 def sweep_seconds(out, runs):
-    """Median wall time of the whole `sweep` process, files included."""
+    """Median wall time of the whole `sweep` process, files included.
+
+    Each run writes into a fresh results folder, and the last run's files
+    are flushed to disk first, so that no run shares the machine with the
+    kernel writing out its predecessor's output.
+    """
     cmd = [
         str(ROOT / "target/release/sweep"),
         str(ROOT / "bench/grid.toml"),
-        "-j", "1", "-q", "--no-plot", "--force", "-o", out,
+        "-j", "1", "-q", "--no-plot", "-o", out,
     ]
+    prepare = f"rm -rf {out}/bench && sync"
     if shutil.which("hyperfine"):
         # hyperfine times the process itself, without Python's fork overhead.
         report = pathlib.Path(out) / "hyperfine.json"
         subprocess.run(
             ["hyperfine", "-N", "--warmup", "2", "--runs", str(runs),
+             "--prepare", f"sh -c '{prepare}'",
              "--export-json", str(report), " ".join(cmd)],
             check=True, stdout=subprocess.DEVNULL,
         )
         return json.loads(report.read_text())["results"][0]["median"]
     times = []
     for _ in range(runs):
+        subprocess.run(["sh", "-c", prepare], check=True)
         start = time.perf_counter()
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         times.append(time.perf_counter() - start)

@@ -17,9 +17,10 @@ echo "== sweep -j 1 against the NumPy loop (bench/grid.toml)"
 python3 bench/compare.py 15
 
 echo "== threads: -j 1 against -j 2 (bench/scaling.toml, 320 jobs)"
-# A fresh results folder per run: deleting the last run's files is not
-# part of running the grid.
-hyperfine -N --warmup 2 --runs 15 --prepare "rm -rf $out/scaling" \
+# A fresh results folder per run, with the last run's files flushed to disk
+# first: deleting them, or the kernel writing them out while both cores are
+# busy, is not part of running the grid.
+hyperfine -N --warmup 2 --runs 15 --prepare "sh -c 'rm -rf $out/scaling && sync'" \
   "target/release/sweep bench/scaling.toml -j 1 -q --no-plot -o $out" \
   "target/release/sweep bench/scaling.toml -j 2 -q --no-plot -o $out"
 
