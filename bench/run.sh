@@ -21,8 +21,14 @@ echo "== threads: -j 1 against -j 2 (bench/scaling.toml, 320 jobs)"
 # first: deleting them, or the kernel writing them out while both cores are
 # busy, is not part of running the grid.
 hyperfine -N --warmup 2 --runs 15 --prepare "sh -c 'rm -rf $out/scaling && sync'" \
+  --export-json "$out/scaling.json" \
   "target/release/sweep bench/scaling.toml -j 1 -q --no-plot -o $out" \
   "target/release/sweep bench/scaling.toml -j 2 -q --no-plot -o $out"
+python3 - "$out/scaling.json" <<'PY'
+import json, sys
+one, two = (r["median"] for r in json.load(open(sys.argv[1]))["results"])
+print(f"medians: -j 1 {one:.3f} s, -j 2 {two:.3f} s: -j 2 is {one / two:.2f}x faster")
+PY
 
 echo "== memory: 100,000 jobs (bench/many.toml)"
 /usr/bin/time -v target/release/sweep bench/many.toml -o "$out" --no-plot --force 2>&1 >/dev/null |
