@@ -85,6 +85,22 @@ fn net_any(w: &[f64], x: &[f64], net: &mut [f64]) {
     }
 }
 
+/// `body(m)`, with m a constant for 1 to 4 outputs: a body that is
+/// `#[inline(always)]`, closure and all, is then compiled once for each of
+/// these m with its loops over the outputs unrolled, and once more for any
+/// other m. The update and the evaluation go through it; most nets have a
+/// handful of outputs.
+#[inline(always)]
+pub fn unrolled<R>(m: usize, body: impl FnOnce(usize) -> R) -> R {
+    match m {
+        1 => body(1),
+        2 => body(2),
+        3 => body(3),
+        4 => body(4),
+        m => body(m),
+    }
+}
+
 /// The rows of a row-major matrix, as slices.
 #[inline]
 pub fn rows(a: &Array2<f64>) -> std::slice::ChunksExact<'_, f64> {

@@ -15,7 +15,7 @@
 //! and in which shapes they accept.
 
 use super::activation::Activation;
-use super::layer::{Dims, forward, row};
+use super::layer::{Dims, forward, row, unrolled};
 use crate::data::Set;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -174,19 +174,41 @@ pub fn update(
         outputs: w.ncols(),
     };
     rule.check(dims, batch.len())?;
+    unrolled(
+        dims.outputs,
+        #[inline(always)]
+        |m| step(m, rule, eta, f, w, set, batch, ws),
+    );
+    Ok(())
+}
+
+/// The body of [`update`] for a net with `m` outputs.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn step(
+    m: usize,
+    rule: Rule,
+    eta: f64,
+    f: Activation,
+    w: &mut Array2<f64>,
+    set: &Set,
+    batch: &[usize],
+    ws: &mut Workspace,
+) {
     let Workspace {
         net,
         z,
         delta,
         outer_sum,
     } = ws;
+    let (net, z, delta) = (&mut net[..m], &mut z[..m], &mut delta[..m]);
     for (k, &s) in batch.iter().enumerate() {
-        let (x, t) = (row(&set.x, s), row(&set.t, s));
+        let (x, t) = (row(&set.x, s), &row(&set.t, s)[..m]);
         forward(w, x, f, net, z);
         // δ = (t − z) ⊙ f′(net)
-        for (((delta_j, t_j), z_j), net_j) in delta.iter_mut().zip(t).zip(&*z).zip(&*net) {
-            let e_j = t_j - z_j;
-            *delta_j = e_j * f.derivative(*net_j, *z_j);
+        for j in 0..m {
+            let e_j = t[j] - z[j];
+            delta[j] = e_j * f.derivative(net[j], z[j]);
         }
         let a: &[f64] = match rule {
             Rule::Matmul | Rule::KroneckerInput => x,
@@ -194,13 +216,13 @@ pub fn update(
         };
         // Σ over the batch of a ⊗ δ; W changes only once every sample's
         // forward pass has seen the old W.
-        for (a_i, sum_i) in a.iter().zip(outer_sum.chunks_exact_mut(dims.outputs)) {
-            for (sum_ij, delta_j) in sum_i.iter_mut().zip(delta.iter()) {
-                let a_i_delta_j = a_i * delta_j;
-                *sum_ij = if k == 0 {
+        for (a_i, sum_i) in a.iter().zip(outer_sum.chunks_exact_mut(m)) {
+            for j in 0..m {
+                let a_i_delta_j = a_i * delta[j];
+                sum_i[j] = if k == 0 {
                     a_i_delta_j
                 } else {
-                    *sum_ij + a_i_delta_j
+                    sum_i[j] + a_i_delta_j
                 };
             }
         }
@@ -211,7 +233,6 @@ pub fn update(
     for (w_ij, sum_ij) in w.iter_mut().zip(outer_sum.iter()) {
         *w_ij += scale * sum_ij;
     }
-    Ok(())
 }
 
 #[cfg(test)]
