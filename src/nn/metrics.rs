@@ -138,6 +138,35 @@ mod tests {
     }
 
     #[test]
+    fn every_width_and_block_measures_like_the_formula() {
+        // More samples than a block, so the last block is a partial one.
+        let n_samples = BLOCK + 7;
+        for m in 1..=6 {
+            let x = Array2::from_shape_fn((n_samples, 2), |(s, i)| {
+                if i == 1 { 1.0 } else { (s as f64 * 0.37).sin() }
+            });
+            let t = Array2::from_shape_fn((n_samples, m), |(s, j)| ((s + j) % m == 0) as u8 as f64);
+            let w = Array2::from_shape_fn((2, m), |(i, j)| 0.3 * j as f64 - 0.2 * i as f64);
+            let f = Activation::Tanh01;
+            let (mut squared_error, mut wrong) = (0.0, 0);
+            for s in 0..n_samples {
+                let z: Vec<f64> = (0..m)
+                    .map(|j| f.f(x[[s, 0]] * w[[0, j]] + x[[s, 1]] * w[[1, j]]))
+                    .collect();
+                let t_s: Vec<f64> = t.row(s).to_vec();
+                for j in 0..m {
+                    squared_error += (t_s[j] - z[j]) * (t_s[j] - z[j]);
+                }
+                wrong += usize::from(misclassified(&z, &t_s));
+            }
+            let set = Set { x, t };
+            let got = evaluate(&w, f, &set, &mut Scratch::new(m)).unwrap();
+            assert_eq!(got.loss, squared_error / (n_samples * m) as f64, "m = {m}");
+            assert_eq!(got.error_rate, wrong as f64 / n_samples as f64, "m = {m}");
+        }
+    }
+
+    #[test]
     fn single_output_thresholds_at_one_half() {
         assert!(!misclassified(&[0.7], &[1.0]));
         assert!(misclassified(&[0.4], &[1.0]));

@@ -291,6 +291,36 @@ mod tests {
     }
 
     #[test]
+    fn every_width_steps_like_the_formula() {
+        // W + η x̃ᵀ δ by hand, for the unrolled widths and beyond.
+        for m in 1..=6 {
+            let n1 = 3;
+            let x: Vec<f64> = vec![0.3, -1.2, 1.0];
+            let t: Vec<f64> = (0..m).map(|j| (j % 2) as f64).collect();
+            let set = Set {
+                x: Array2::from_shape_vec((1, n1), x.clone()).unwrap(),
+                t: Array2::from_shape_vec((1, m), t.clone()).unwrap(),
+            };
+            let w0 = Array2::from_shape_fn((n1, m), |(i, j)| 0.1 * i as f64 - 0.07 * j as f64);
+            let f = Activation::Sigmoid;
+            let mut expected = w0.clone();
+            for j in 0..m {
+                let net_j = (0..n1).fold(0.0, |sum, i| sum + x[i] * w0[[i, j]]);
+                let z_j = f.f(net_j);
+                let delta_j = (t[j] - z_j) * f.derivative(net_j, z_j);
+                for i in 0..n1 {
+                    expected[[i, j]] += 0.5 * (x[i] * delta_j);
+                }
+            }
+            let mut w = w0.clone();
+            let mut ws = Workspace::new(dims(n1 - 1, m));
+            update(Rule::Matmul, 0.5, f, &mut w, &set, &[0], &mut ws).unwrap();
+            assert_eq!(w, expected, "m = {m}");
+            assert_ne!(w, w0, "m = {m}: the step moved W");
+        }
+    }
+
+    #[test]
     fn matmul_step_is_eta_times_input_outer_delta() {
         // One linear sample by hand: x̃ = [2, 1], W = 0, t = 1 → z = 0, δ = 1.
         let set = Set {
