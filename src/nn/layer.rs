@@ -45,43 +45,18 @@ pub fn forward(w: &Array2<f64>, x: &[f64], f: Activation, net: &mut [f64], z: &m
     f.apply(net, z);
 }
 
-/// net = x̃ W for one augmented input row x̃.
+/// net = x̃ W for one augmented input row x̃: net_j = Σ_i x_i w_ij, added
+/// up in the order of i.
 #[inline(always)]
 pub fn net_input(w: &Array2<f64>, x: &[f64], net: &mut [f64]) {
     let w = w.as_slice().expect("weights are row-major");
-    // With m known at compile time the m sums stay in registers and are
-    // built side by side; the nets of most sweeps have a handful of outputs.
-    match net.len() {
-        1 => net_fixed::<1>(w, x, net),
-        2 => net_fixed::<2>(w, x, net),
-        3 => net_fixed::<3>(w, x, net),
-        4 => net_fixed::<4>(w, x, net),
-        _ => net_any(w, x, net),
-    }
-}
-
-/// net_j = Σ_i x_i w_ij for m = M outputs.
-#[inline(always)]
-fn net_fixed<const M: usize>(w: &[f64], x: &[f64], net: &mut [f64]) {
-    let mut sum = [0.0; M];
-    for (x_i, w_i) in x.iter().zip(w.chunks_exact(M)) {
-        for j in 0..M {
-            sum[j] += x_i * w_i[j];
+    // Row by row through W; when m is a constant (see `unrolled`) the m sums
+    // stay in registers.
+    net.fill(0.0);
+    for (x_i, w_i) in x.iter().zip(w.chunks_exact(net.len())) {
+        for (net_j, w_ij) in net.iter_mut().zip(w_i) {
+            *net_j += x_i * w_ij;
         }
-    }
-    net.copy_from_slice(&sum);
-}
-
-/// net_j = Σ_i x_i w_ij for any m, summed in the same order as [`net_fixed`].
-#[inline]
-fn net_any(w: &[f64], x: &[f64], net: &mut [f64]) {
-    let m = net.len();
-    for (j, net_j) in net.iter_mut().enumerate() {
-        let column = w[j..].iter().step_by(m);
-        *net_j = x
-            .iter()
-            .zip(column)
-            .fold(0.0, |sum, (x_i, w_ij)| sum + x_i * w_ij);
     }
 }
 
@@ -124,9 +99,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fixed_width_kernels_sum_like_the_general_one() {
-        // Every width, with the dispatch's kernel against the general loop:
-        // the same sums in the same order give the same bits.
+    fn net_input_sums_in_the_order_of_the_inputs() {
+        // Inside `unrolled` or not, every width gives the bits of the
+        // formula summed over i in order.
         for m in 1..=6 {
             for n in [1, 3, 5] {
                 let w: Vec<f64> = (0..n * m)
@@ -134,14 +109,15 @@ mod tests {
                     .collect();
                 let w = Array2::from_shape_vec((n, m), w).unwrap();
                 let x: Vec<f64> = (0..n).map(|i| 0.1 + i as f64 / 3.0).collect();
-                let (mut fast, mut general) = (vec![0.0; m], vec![0.0; m]);
-                net_input(&w, &x, &mut fast);
-                net_any(w.as_slice().unwrap(), &x, &mut general);
-                assert_eq!(fast, general, "m = {m}, n = {n}");
                 let by_hand: Vec<f64> = (0..m)
                     .map(|j| (0..n).fold(0.0, |sum, i| sum + x[i] * w[[i, j]]))
                     .collect();
-                assert_eq!(fast, by_hand, "m = {m}, n = {n}");
+                let mut net = vec![0.0; m];
+                net_input(&w, &x, &mut net);
+                assert_eq!(net, by_hand, "m = {m}, n = {n}");
+                let mut net = vec![0.0; m];
+                unrolled(m, |m| net_input(&w, &x, &mut net[..m]));
+                assert_eq!(net, by_hand, "m = {m}, n = {n}, unrolled");
             }
         }
     }
