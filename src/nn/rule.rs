@@ -174,65 +174,52 @@ pub fn update(
         outputs: w.ncols(),
     };
     rule.check(dims, batch.len())?;
+    // One body for every m, compiled again for each small m (see `unrolled`).
     unrolled(
         dims.outputs,
         #[inline(always)]
-        |m| step(m, rule, eta, f, w, set, batch, ws),
+        |m| {
+            let Workspace {
+                net,
+                z,
+                delta,
+                outer_sum,
+            } = ws;
+            let (net, z, delta) = (&mut net[..m], &mut z[..m], &mut delta[..m]);
+            for (k, &s) in batch.iter().enumerate() {
+                let (x, t) = (row(&set.x, s), &row(&set.t, s)[..m]);
+                forward(w, x, f, net, z);
+                // δ = (t − z) ⊙ f′(net)
+                for j in 0..m {
+                    let e_j = t[j] - z[j];
+                    delta[j] = e_j * f.derivative(net[j], z[j]);
+                }
+                let a: &[f64] = match rule {
+                    Rule::Matmul | Rule::KroneckerInput => x,
+                    Rule::Kronecker => z,
+                };
+                // Σ over the batch of a ⊗ δ; W changes only once every sample's
+                // forward pass has seen the old W.
+                for (a_i, sum_i) in a.iter().zip(outer_sum.chunks_exact_mut(m)) {
+                    for j in 0..m {
+                        let a_i_delta_j = a_i * delta[j];
+                        sum_i[j] = if k == 0 {
+                            a_i_delta_j
+                        } else {
+                            sum_i[j] + a_i_delta_j
+                        };
+                    }
+                }
+            }
+            // W ← W + η/B · Σ a ⊗ δ
+            let scale = eta / batch.len() as f64;
+            let w = w.as_slice_mut().expect("weights are row-major");
+            for (w_ij, sum_ij) in w.iter_mut().zip(outer_sum.iter()) {
+                *w_ij += scale * sum_ij;
+            }
+        },
     );
     Ok(())
-}
-
-/// The body of [`update`] for a net with `m` outputs.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn step(
-    m: usize,
-    rule: Rule,
-    eta: f64,
-    f: Activation,
-    w: &mut Array2<f64>,
-    set: &Set,
-    batch: &[usize],
-    ws: &mut Workspace,
-) {
-    let Workspace {
-        net,
-        z,
-        delta,
-        outer_sum,
-    } = ws;
-    let (net, z, delta) = (&mut net[..m], &mut z[..m], &mut delta[..m]);
-    for (k, &s) in batch.iter().enumerate() {
-        let (x, t) = (row(&set.x, s), &row(&set.t, s)[..m]);
-        forward(w, x, f, net, z);
-        // δ = (t − z) ⊙ f′(net)
-        for j in 0..m {
-            let e_j = t[j] - z[j];
-            delta[j] = e_j * f.derivative(net[j], z[j]);
-        }
-        let a: &[f64] = match rule {
-            Rule::Matmul | Rule::KroneckerInput => x,
-            Rule::Kronecker => z,
-        };
-        // Σ over the batch of a ⊗ δ; W changes only once every sample's
-        // forward pass has seen the old W.
-        for (a_i, sum_i) in a.iter().zip(outer_sum.chunks_exact_mut(m)) {
-            for j in 0..m {
-                let a_i_delta_j = a_i * delta[j];
-                sum_i[j] = if k == 0 {
-                    a_i_delta_j
-                } else {
-                    sum_i[j] + a_i_delta_j
-                };
-            }
-        }
-    }
-    // W ← W + η/B · Σ a ⊗ δ
-    let scale = eta / batch.len() as f64;
-    let w = w.as_slice_mut().expect("weights are row-major");
-    for (w_ij, sum_ij) in w.iter_mut().zip(outer_sum.iter()) {
-        *w_ij += scale * sum_ij;
-    }
 }
 
 #[cfg(test)]
