@@ -76,14 +76,6 @@ pub fn unrolled<R>(m: usize, body: impl FnOnce(usize) -> R) -> R {
     }
 }
 
-/// The rows of a row-major matrix, as slices.
-#[inline]
-pub fn rows(a: &Array2<f64>) -> std::slice::ChunksExact<'_, f64> {
-    a.as_slice()
-        .expect("matrices are built in row-major order")
-        .chunks_exact(a.ncols().max(1))
-}
-
 /// Row `i` of a row-major matrix, as a slice.
 #[inline]
 pub fn row(a: &Array2<f64>, i: usize) -> &[f64] {
