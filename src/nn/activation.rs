@@ -176,10 +176,11 @@ fn sigmoid(x: f64) -> f64 {
 /// pass, e^x and weight change, and an evaluation is a run of e^x. libm's
 /// `exp2` looks 2^x up in a table and has no division, which makes a
 /// sigmoid 1.8× faster than with libm's `exp` when many are in flight and
-/// 1.5× faster when each waits for the last. The price is the rounding of x·log₂e: measured against a
-/// correctly rounded e^x, the relative error is at most 9e-16 for |x| ≤ 8
-/// and 3.2e-15 for |x| ≤ 40, where libm's `exp` stays within 2.3e-16;
-/// far below anything a training run can notice. Like every libm
+/// 1.5× faster when each waits for the last. The price is the rounding of
+/// x·log₂e: measured against a correctly rounded e^x, the relative error is
+/// at most 9e-16 for |x| ≤ 8 and 3.2e-15 for |x| ≤ 40, where libm's `exp`
+/// stays within 2.3e-16; far below anything a training run can notice.
+/// Like every libm
 /// function it uses only IEEE arithmetic, so the bits are the same on
 /// every machine.
 #[inline]

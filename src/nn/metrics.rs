@@ -48,51 +48,42 @@ pub fn evaluate(
         return None;
     }
     let m = w.ncols();
+    // One body for every m, compiled again for each small m (see `unrolled`):
+    // Σ(t − z)² and the number of misclassified samples.
     let (squared_error, wrong) = unrolled(
         m,
         #[inline(always)]
-        |m| errors(m, w, f, set, scratch),
+        |m| {
+            let n1 = set.x.ncols();
+            let x_rows = set.x.as_slice().expect("data matrices are row-major");
+            let t_rows = set.t.as_slice().expect("data matrices are row-major");
+            let mut squared_error = 0.0;
+            let mut wrong = 0;
+            for (xs, ts) in x_rows.chunks(BLOCK * n1).zip(t_rows.chunks(BLOCK * m)) {
+                // Z = f(X̃ W) for the block's rows.
+                let net = &mut scratch.net[..ts.len()];
+                let z = &mut scratch.z[..ts.len()];
+                for (x, net_s) in xs.chunks_exact(n1).zip(net.chunks_exact_mut(m)) {
+                    net_input(w, x, net_s);
+                }
+                f.apply(net, z);
+                for (z, t) in z.chunks_exact(m).zip(ts.chunks_exact(m)) {
+                    for j in 0..m {
+                        let e_j = t[j] - z[j];
+                        squared_error += e_j * e_j;
+                    }
+                    if misclassified(z, t) {
+                        wrong += 1;
+                    }
+                }
+            }
+            (squared_error, wrong)
+        },
     );
     Some(Metrics {
         loss: squared_error / (n_samples * m) as f64,
         error_rate: wrong as f64 / n_samples as f64,
     })
-}
-
-/// Σ(t − z)² and the number of misclassified samples of `set`, for a net
-/// with `m` outputs.
-#[inline(always)]
-fn errors(
-    m: usize,
-    w: &Array2<f64>,
-    f: Activation,
-    set: &Set,
-    scratch: &mut Scratch,
-) -> (f64, usize) {
-    let n1 = set.x.ncols();
-    let x_rows = set.x.as_slice().expect("data matrices are row-major");
-    let t_rows = set.t.as_slice().expect("data matrices are row-major");
-    let mut squared_error = 0.0;
-    let mut wrong = 0;
-    for (xs, ts) in x_rows.chunks(BLOCK * n1).zip(t_rows.chunks(BLOCK * m)) {
-        // Z = f(X̃ W) for the block's rows.
-        let net = &mut scratch.net[..ts.len()];
-        let z = &mut scratch.z[..ts.len()];
-        for (x, net_s) in xs.chunks_exact(n1).zip(net.chunks_exact_mut(m)) {
-            net_input(w, x, net_s);
-        }
-        f.apply(net, z);
-        for (z, t) in z.chunks_exact(m).zip(ts.chunks_exact(m)) {
-            for j in 0..m {
-                let e_j = t[j] - z[j];
-                squared_error += e_j * e_j;
-            }
-            if misclassified(z, t) {
-                wrong += 1;
-            }
-        }
-    }
-    (squared_error, wrong)
 }
 
 /// Whether output z names another class than target t: their arg-maxes
