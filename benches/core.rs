@@ -6,12 +6,12 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::Path;
 use sweep::config::{Column, Config, DEFAULT_GRID, DataConfig};
-use sweep::data::{self, Splits};
-use sweep::grid::{JobParams, Plan};
-use sweep::nn::metrics::{Scratch, evaluate};
-use sweep::nn::rule::{Workspace, update};
-use sweep::nn::train::{Schedule, initial_weights, train};
-use sweep::nn::{Activation, Rule, Sampling};
+use sweep::data;
+use sweep::grid::Plan;
+use sweep::nn::metrics::{EvalBuffers, evaluate};
+use sweep::nn::rule::{UpdateBuffers, update};
+use sweep::nn::train::{Job, Schedule, initial_weights, train};
+use sweep::nn::{Activation, Rule, Sampling, Set, Splits};
 
 /// Iris with `inputs` features, standard-scaled, split 50/25/25.
 fn iris(inputs: &[&str]) -> Splits {
@@ -19,7 +19,7 @@ fn iris(inputs: &[&str]) -> Splits {
         inputs: Some(inputs.iter().map(|s| Column::Name(s.to_string())).collect()),
         ..DataConfig::default()
     };
-    data::load(&cfg, 1.0, Path::new(".")).unwrap()
+    data::load(&cfg, 1.0, Path::new(".")).unwrap().splits
 }
 
 const FOUR: [&str; 4] = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
@@ -33,7 +33,7 @@ fn updates(c: &mut Criterion) {
         let dims = data.dims();
         for f in Activation::ALL {
             let mut w = initial_weights(1, 0.5, dims);
-            let mut ws = Workspace::new(dims);
+            let mut ws = UpdateBuffers::new(dims);
             let mut sample = 0;
             let id = BenchmarkId::new(rule.name(), f.name());
             group.bench_function(id, |b| {
@@ -113,8 +113,8 @@ fn epoch(c: &mut Criterion) {
     let mut group = c.benchmark_group("epoch");
 
     let mut w = initial_weights(1, 0.5, dims);
-    let mut ws = Workspace::new(dims);
-    let mut scratch = Scratch::new(dims.outputs);
+    let mut ws = UpdateBuffers::new(dims);
+    let mut scratch = EvalBuffers::new(dims.outputs);
     group.bench_function("sweep", |b| {
         b.iter(|| {
             for &s in &order {
@@ -142,7 +142,7 @@ fn epoch(c: &mut Criterion) {
             }
         })
     });
-    let rows = |set: &data::Set| -> (Vec<[f64; 5]>, Vec<[f64; 3]>) {
+    let rows = |set: &Set| -> (Vec<[f64; 5]>, Vec<[f64; 3]>) {
         set.x
             .rows()
             .into_iter()
@@ -182,7 +182,7 @@ fn epoch(c: &mut Criterion) {
 
 fn job(c: &mut Criterion) {
     let data = iris(&FOUR);
-    let params = JobParams {
+    let params = Job {
         rule: Rule::Matmul,
         activation: Activation::Sigmoid,
         learning_rate: 0.1,
@@ -207,8 +207,14 @@ fn job(c: &mut Criterion) {
 
 fn default_grid(c: &mut Criterion) {
     let config = Config::parse(DEFAULT_GRID, "grid.toml", "grid").unwrap();
-    let data = data::load(&config.data, config.bias, Path::new(".")).unwrap();
-    let jobs: Vec<JobParams> = Plan::new(&config.grid).unwrap().jobs().collect();
+    let data = data::load(&config.data, config.bias, Path::new("."))
+        .unwrap()
+        .splits;
+    let jobs: Vec<Job> = Plan::new(&config.grid)
+        .unwrap()
+        .jobs()
+        .map(|p| p.job())
+        .collect();
     let schedule = Schedule {
         epochs: config.epochs,
         updates_per_epoch: data.train.len(),

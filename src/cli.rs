@@ -1,8 +1,9 @@
 //! The command line.
 
-use crate::config::Selector;
-use crate::grid::{ShardArg, parse_filter, parse_shard};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use crate::config::{Key, Selector};
+use crate::grid::ShardArg;
+use crate::output::gradient_table::Format;
+use clap::{Args, Parser, Subcommand};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
@@ -47,17 +48,14 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Run only the cells whose KEY is VALUE (or one of VALUE,VALUE,…);
-    /// repeat for several keys, e.g. --filter rule=matmul --filter seed=3.
-    /// Keys: rule, activation, learning_rate, seed, batch_size, sampling,
-    /// init_range
-    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_filter)]
+    /// Run only the cells whose KEY is VALUE (or one of VALUE,VALUE,…)
+    #[arg(long, value_name = "KEY=VALUE", help = filter_help())]
     pub filter: Vec<Selector>,
 
     /// Run only shard K of N: the jobs whose position in the plan is K
     /// modulo N (0 ≤ K < N); `slurm` takes K and N from the Slurm array
     /// task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT)
-    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    #[arg(long, value_name = "K/N")]
     pub shard: Option<ShardArg>,
 
     /// Print the plan (axes, job and update counts, cells that will end in
@@ -101,11 +99,11 @@ pub struct CollectArgs {
     pub no_plot: bool,
 }
 
-/// An output format for tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Aligned columns for people
-    Table,
-    /// CSV for programs and spreadsheets
-    Csv,
+/// `--filter`'s help, with the keys from the one list of axes.
+fn filter_help() -> String {
+    format!(
+        "Run only the cells whose KEY is VALUE (or one of VALUE,VALUE,…); \
+         repeat for several keys, e.g. --filter rule=matmul --filter seed=3. Keys: {}",
+        Key::NAMES.join(", ")
+    )
 }

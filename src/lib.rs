@@ -8,6 +8,9 @@
 
 #![warn(missing_docs)]
 
+#[macro_use]
+mod named;
+
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -16,6 +19,7 @@ pub mod export;
 pub mod grid;
 pub mod interrupt;
 pub mod nn;
+pub mod number;
 pub mod output;
 pub mod runner;
 pub mod suggest;

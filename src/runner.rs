@@ -2,15 +2,15 @@
 //! each writing its own file, and notes a failing job without stopping the
 //! others.
 
-use crate::commands::Loaded;
-use crate::config::{Column, Config, ConfigError, Selector};
-use crate::data::{Splits, Target};
-use crate::export::csv::TimingLog;
+use crate::config::{Column, Config, ConfigError, Key, Selector};
+use crate::data::{Prepared, Target};
+use crate::export::timings::TimingLog;
 use crate::export::{self, ResultsDir};
 use crate::grid::{JobParams, Plan, Shard};
 use crate::interrupt::Interrupt;
 use crate::nn::EpochRecord;
 use crate::nn::train::{Schedule, train};
+use crate::output::dry_run::Census;
 use crate::output::progress::Progress;
 use anyhow::Context;
 use rayon::prelude::*;
@@ -21,13 +21,26 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// A config with its data and plan, checked: what every command starts from.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The resolved config.
+    pub config: Config,
+    /// Names the config in messages: its path, or the built-in grid.
+    pub origin: String,
+    /// The data, split and scaled.
+    pub data: Prepared,
+    /// The jobs.
+    pub plan: Plan,
+}
+
 /// Everything a run needs, checked and resolved.
 #[derive(Debug)]
 pub struct Sweep {
     /// The resolved config.
     pub config: Config,
     /// The data, split and scaled.
-    pub data: Splits,
+    pub data: Prepared,
     /// The jobs.
     pub plan: Plan,
     /// Where results go.
@@ -71,7 +84,7 @@ impl Sweep {
             data,
             plan,
         } = loaded;
-        let n_train = data.train.len();
+        let n_train = data.splits.train.len();
         if let Some(b) = config.grid.batch_size.0.iter().find(|b| b.0 > n_train) {
             return Err(ConfigError::Invalid {
                 origin,
@@ -128,7 +141,7 @@ impl Sweep {
     /// by default ⌊N / B⌋, so that with any batch size it sees about the
     /// whole training set once.
     pub fn schedule_for(&self, p: &JobParams) -> Schedule {
-        let default = (self.data.train.len() / p.batch_size).max(1);
+        let default = (self.data.splits.train.len() / p.batch_size.0).max(1);
         Schedule {
             epochs: self.config.epochs,
             updates_per_epoch: self
@@ -150,6 +163,44 @@ impl Sweep {
     /// Whether every job of the plan, in any shard, has its file.
     pub fn complete(&self) -> bool {
         self.plan.jobs().all(|p| self.dir.is_finished(&p.id()))
+    }
+
+    /// What this run would do: its jobs, updates, shape errors and the
+    /// jobs already finished, counted over the plan.
+    pub fn census(&self) -> Census {
+        let grid = self.plan.grid();
+        let dims = self.data.splits.dims();
+        let mut c = Census {
+            name: self.config.name.clone(),
+            axes: Key::ALL.map(|k| (k, grid.describe(k))).to_vec(),
+            cells: self.plan.cross_len(),
+            epochs: self.config.epochs,
+            results: self.dir.root().to_path_buf(),
+            ..Census::default()
+        };
+        let narrowed = !self.filter.is_empty() || self.shard != Shard::ALL;
+        let (mut selected, mut selected_finished) = (0, 0);
+        // No folder, no finished jobs: skip a file look-up per job.
+        let has_results = self.dir.jobs_dir().exists();
+        for (k, p) in self.plan.positioned_jobs() {
+            c.jobs += 1;
+            let done = has_results && self.dir.is_finished(&p.id());
+            c.finished += u64::from(done);
+            if !self.runs(k, &p) {
+                continue;
+            }
+            selected += 1;
+            selected_finished += u64::from(done);
+            match p.rule.check(dims, p.batch_size.0) {
+                Ok(()) => {
+                    let s = self.schedule_for(&p);
+                    c.updates += u128::from(s.epochs) * s.updates_per_epoch as u128;
+                }
+                Err(e) => *c.shape_errors.entry(e.to_string()).or_default() += 1,
+            }
+        }
+        c.selection = narrowed.then_some((self.shard, selected, selected_finished));
+        c
     }
 }
 
@@ -184,7 +235,6 @@ pub fn run(
     interrupt: &Interrupt,
     timings: &TimingLog,
 ) -> RunReport {
-    let injected_panic = std::env::var(PANIC_JOB_VAR).ok();
     let ran = AtomicU64::new(0);
     let failed = Mutex::new(BTreeMap::new());
     let write_errors = Mutex::new(Vec::new());
@@ -201,9 +251,8 @@ pub fn run(
         }
         let started = Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| {
-            if injected_panic.as_deref() == Some(id.as_str()) {
-                panic!("injected by {PANIC_JOB_VAR}");
-            }
+            #[cfg(feature = "fault-injection")]
+            fault_injection::maybe_panic(&id);
             run_job(sweep, &p)
         }))
         .unwrap_or_else(|panic| Err(panic_message(&panic)));
@@ -229,9 +278,21 @@ pub fn run(
     }
 }
 
-/// Names a job id whose job panics on purpose: how the tests check that a
-/// failing job does not sink the sweep.
-pub const PANIC_JOB_VAR: &str = "SWEEP_TEST_PANIC_JOB";
+/// Faults on purpose, for the tests of failure handling; built only with
+/// the `fault-injection` feature, never into a release.
+#[cfg(feature = "fault-injection")]
+pub mod fault_injection {
+    /// Names a job id whose job panics: how the tests check that a failing
+    /// job does not sink the sweep.
+    pub const PANIC_JOB_VAR: &str = "SWEEP_TEST_PANIC_JOB";
+
+    /// Panics when `id` is the job [`PANIC_JOB_VAR`] names.
+    pub fn maybe_panic(id: &str) {
+        if std::env::var(PANIC_JOB_VAR).is_ok_and(|victim| victim == id) {
+            panic!("injected by {PANIC_JOB_VAR}");
+        }
+    }
+}
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A job that panicked holds no lock: the data is still whole.
@@ -242,7 +303,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn run_job(sweep: &Sweep, p: &JobParams) -> Result<Duration, String> {
     let schedule = sweep.schedule_for(p);
     let mut rows: Vec<EpochRecord> = Vec::with_capacity(schedule.epochs as usize + 1);
-    let trained = train(p, &schedule, &sweep.data, |r| rows.push(*r));
+    let trained = train(&p.job(), &schedule, &sweep.data.splits, |r| rows.push(*r));
     let status = trained.outcome.status();
     let id = p.id();
     let writing = Instant::now();
@@ -258,7 +319,7 @@ fn run_job(sweep: &Sweep, p: &JobParams) -> Result<Duration, String> {
         .map_err(|e| format!("{e:#}"))?;
     }
     // The job file last: its presence is what marks the job finished.
-    export::csv::write_job(&sweep.dir, p, status, &rows).map_err(|e| format!("{e:#}"))?;
+    export::job_file::write_job(&sweep.dir, p, status, &rows).map_err(|e| format!("{e:#}"))?;
     Ok(writing.elapsed())
 }
 

@@ -1,26 +1,33 @@
 //! The training loop allocates nothing: after a job's buffers are set up,
 //! its updates and evaluations are arithmetic only. Counted with a global
-//! allocator; the only test in this binary, so no other test allocates
-//! at the same time.
+//! allocator, per thread, so that the test harness's own threads do not
+//! count.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::hint::black_box;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use sweep::config::DataConfig;
 use sweep::data;
-use sweep::grid::JobParams;
-use sweep::nn::train::{Schedule, train};
+use sweep::nn::train::{Job, Schedule, train};
 use sweep::nn::{Activation, Rule, Sampling};
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    // A const-initialised Cell needs no allocation to reach.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    // try_with: a thread being torn down has no counter left to add to.
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
 
 // SAFETY: forwards every call to the system allocator unchanged.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.alloc(layout) }
     }
 
@@ -29,7 +36,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -39,23 +46,25 @@ static ALLOCATOR: Counting = Counting;
 
 #[test]
 fn a_jobs_allocations_do_not_grow_with_its_epochs() {
-    let data = data::load(&DataConfig::default(), 1.0, Path::new(".")).unwrap();
-    let allocations = |params: &JobParams, epochs: u32| {
+    let data = data::load(&DataConfig::default(), 1.0, Path::new("."))
+        .unwrap()
+        .splits;
+    let allocations = |params: &Job, epochs: u32| {
         let schedule = Schedule {
             epochs,
             updates_per_epoch: 75,
             validation_loss_below: None,
         };
-        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        let before = ALLOCATIONS.with(Cell::get);
         black_box(train(params, &schedule, &data, |r| {
             black_box(r);
         }));
-        ALLOCATIONS.load(Ordering::Relaxed) - before
+        ALLOCATIONS.with(Cell::get) - before
     };
     for sampling in Sampling::ALL {
         for batch_size in [1, 4] {
             for activation in [Activation::Sigmoid, Activation::Softplus] {
-                let params = JobParams {
+                let params = Job {
                     rule: Rule::Matmul,
                     activation,
                     learning_rate: 0.05,
@@ -66,8 +75,11 @@ fn a_jobs_allocations_do_not_grow_with_its_epochs() {
                 };
                 let short = allocations(&params, 1);
                 let long = allocations(&params, 500);
-                assert_eq!(short, long, "{params}: 1 epoch {short}, 500 epochs {long}");
-                assert!(short < 20, "{params}: {short} allocations to set up");
+                assert_eq!(
+                    short, long,
+                    "{params:?}: 1 epoch {short}, 500 epochs {long}"
+                );
+                assert!(short < 20, "{params:?}: {short} allocations to set up");
             }
         }
     }

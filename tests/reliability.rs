@@ -249,6 +249,10 @@ fn sigkill_at_any_moment_loses_nothing_that_finished() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "fault-injection"),
+    ignore = "needs a binary built with --features fault-injection"
+)]
 fn a_panicking_job_is_recorded_and_the_others_finish() {
     let tmp = TempDir::new().unwrap();
     let config = write_config(&tmp, "epochs = 4\n[grid]\nseed = [1, 2, 3]\n");
@@ -257,7 +261,7 @@ fn a_panicking_job_is_recorded_and_the_others_finish() {
         .arg(&config)
         .arg("-o")
         .arg(tmp.path())
-        .env(sweep::runner::PANIC_JOB_VAR, victim)
+        .env("SWEEP_TEST_PANIC_JOB", victim)
         .assert()
         .code(1)
         .stderr(predicate::str::contains(format!(
@@ -322,12 +326,13 @@ fn divergence_is_an_outcome_and_its_nan_is_labelled() {
     );
 }
 
-/// A small tmpfs mounted for one test; unmounted when dropped. `None`
-/// where mounting is not allowed (not root, or no CAP_SYS_ADMIN).
+/// A small tmpfs mounted for one test; unmounted when dropped. Mounting
+/// needs root (CAP_SYS_ADMIN): the tests that use it are ignored unless
+/// asked for, as `.ci/run` does.
 struct Tmpfs(PathBuf);
 
 impl Tmpfs {
-    fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
+    fn mount(at: &Path, size: &str) -> Tmpfs {
         fs::create_dir_all(at).unwrap();
         let ok = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
@@ -335,12 +340,8 @@ impl Tmpfs {
             .stderr(Stdio::null())
             .status()
             .is_ok_and(|s| s.success());
-        if ok {
-            Some(Tmpfs(at.to_path_buf()))
-        } else {
-            eprintln!("skipped: this test mounts a tmpfs, which needs root");
-            None
-        }
+        assert!(ok, "this test mounts a tmpfs, which needs root");
+        Tmpfs(at.to_path_buf())
     }
 
     fn remount(&self, options: &str) {
@@ -360,12 +361,11 @@ impl Drop for Tmpfs {
 }
 
 #[test]
+#[ignore = "mounts a tmpfs, which needs root; .ci/run runs it"]
 fn full_disk_fails_the_jobs_it_hits_and_loses_nothing() {
     let tmp = TempDir::new().unwrap();
     // Room for the config and some job files (a page each), not for all of them.
-    let Some(disk) = Tmpfs::mount(&tmp.path().join("disk"), "100k") else {
-        return;
-    };
+    let disk = Tmpfs::mount(&tmp.path().join("disk"), "100k");
     let output = cargo_bin_cmd!("sweep")
         .arg("-o")
         .arg(&disk.0)
@@ -391,11 +391,10 @@ fn full_disk_fails_the_jobs_it_hits_and_loses_nothing() {
 }
 
 #[test]
+#[ignore = "mounts a tmpfs, which needs root; .ci/run runs it"]
 fn read_only_jobs_folder_fails_every_job_and_counts_none_finished() {
     let tmp = TempDir::new().unwrap();
-    let Some(disk) = Tmpfs::mount(&tmp.path().join("disk"), "64m") else {
-        return;
-    };
+    let disk = Tmpfs::mount(&tmp.path().join("disk"), "64m");
     // Record the config, then make only jobs/ read-only: a bind mount of it.
     let config = write_config(&tmp, "epochs = 3\n[grid]\nseed = [1, 2]\n");
     run_ok(&[config.to_str().unwrap()], &disk.0);

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use sweep::config::{Column, DataConfig};
-use sweep::data::{from_table, split_and_scale, table::Table};
+use sweep::data::{csv_table::CsvTable, from_table, split_and_scale};
 
 fuzz_target!(|bytes: &[u8]| {
     // The first byte picks the delimiter and whether there is a header row.
@@ -12,12 +12,13 @@ fuzz_target!(|bytes: &[u8]| {
         return;
     };
     let delimiter = [b',', b';', b'\t', b' '][usize::from(flags & 3)];
-    let Ok(table) = Table::parse("fuzz.csv", bytes, delimiter, flags & 4 == 0) else {
+    let Ok(table) = CsvTable::parse("fuzz.csv", bytes, delimiter, flags & 4 == 0) else {
         return;
     };
     // The defaults (last column is the target), then the first column as an input.
     let mut cfg = DataConfig::default();
-    if let Ok(splits) = from_table(&table, &cfg).and_then(|d| split_and_scale(d, &cfg, 1.0)) {
+    if let Ok(data) = from_table(&table, &cfg).and_then(|d| split_and_scale(d, &cfg, 1.0)) {
+        let splits = data.splits;
         assert_eq!(
             splits.train.len() + splits.validation.len() + splits.test.len(),
             table.len()

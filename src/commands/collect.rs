@@ -1,9 +1,9 @@
 //! `sweep collect DIR`: the aggregates of a results folder that several
 //! shards filled.
 
-use super::aggregate::aggregate;
+use super::rebuild;
 use crate::cli::CollectArgs;
-use crate::export::{ResultsDir, config};
+use crate::export::{ResultsDir, recorded};
 use crate::grid::Plan;
 use anyhow::Context;
 use std::collections::BTreeMap;
@@ -24,7 +24,7 @@ pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
             recorded_path.display()
         )
     })?;
-    let recorded = config::parse(&text).with_context(|| {
+    let recorded = recorded::parse(&text).with_context(|| {
         format!(
             "`{}` is not a config.toml sweep wrote",
             recorded_path.display()
@@ -54,7 +54,7 @@ pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
 
-    let aggregates = aggregate(
+    let rebuilt = rebuild(
         &dir,
         &recorded.config,
         &plan,
@@ -63,9 +63,7 @@ pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
         args.no_plot,
         "sweep CONFIG".to_string(),
     );
-    print!("{}", aggregates.table.render());
-    aggregates
-        .written
-        .context("cannot write the aggregate files")?;
+    print!("{}", rebuilt.table.render());
+    rebuilt.counts.context("cannot write the aggregate files")?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,12 +1,12 @@
 //! `sweep gradcheck`: which rule is the gradient, numerically.
 
 use super::load;
-use crate::cli::{Format, GradcheckArgs};
-use crate::data::Set;
-use crate::nn::gradcheck::{Comparison, compare};
+use crate::cli::GradcheckArgs;
+use crate::config::AxisValues;
+use crate::nn::Set;
+use crate::nn::gradient::{Check, compare};
 use crate::nn::train::initial_weights;
-use crate::nn::{Activation, Rule, ShapeError};
-use crate::output::gradcheck::render;
+use crate::output::gradient_table::{Format, render};
 use ndarray::s;
 use std::process::ExitCode;
 
@@ -15,30 +15,19 @@ const SAMPLES: usize = 10;
 /// Seeds whose initial weights are used.
 const SEEDS: u64 = 5;
 
-/// One line of the report.
-#[derive(Debug, Clone)]
-pub struct Check {
-    /// The rule.
-    pub rule: Rule,
-    /// The activation.
-    pub activation: Activation,
-    /// How its step compared, or why it has none.
-    pub result: Result<Comparison, ShapeError>,
-}
-
 /// Compares every rule × activation of the config's grid on its first
 /// training samples and its first seeds' initial weights, and prints it.
 pub fn execute(args: &GradcheckArgs) -> anyhow::Result<ExitCode> {
     let loaded = load(args.config.as_deref())?;
     let grid = &loaded.config.grid;
-    let dims = loaded.data.dims();
-    let train = &loaded.data.train;
+    let dims = loaded.data.splits.dims();
+    let train = &loaded.data.splits.train;
     let n = train.len().min(SAMPLES);
     let samples = Set {
         x: train.x.slice(s![..n, ..]).to_owned(),
         t: train.t.slice(s![..n, ..]).to_owned(),
     };
-    let weights: Vec<_> = (0..grid.seed.len().min(SEEDS))
+    let weights: Vec<_> = (0..grid.seed.count().min(SEEDS))
         .flat_map(|k| {
             let seed = grid.seed.get(k);
             grid.init_range

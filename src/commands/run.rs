@@ -1,12 +1,11 @@
 //! `sweep [CONFIG]`: run the sweep (or a shard of it), resume it, or plan it.
 
-use super::aggregate::aggregate;
-use super::load;
+use super::{load, rebuild};
 use crate::cli::RunArgs;
-use crate::export::csv::TimingLog;
+use crate::export::timings::TimingLog;
 use crate::grid::Shard;
 use crate::interrupt::{self, Interrupt};
-use crate::output::{plan, progress::Progress};
+use crate::output::{dry_run, progress::Progress};
 use crate::runner::{self, Sweep};
 use anyhow::Context;
 use std::process::ExitCode;
@@ -30,11 +29,11 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
         shard,
     )?;
     if args.dry_run {
-        print!("{}", plan::render(&sweep));
+        print!("{}", dry_run::render(&sweep.census()));
         return Ok(ExitCode::SUCCESS);
     }
 
-    let dims = sweep.data.dims();
+    let dims = sweep.data.splits.dims();
     sweep
         .dir
         .prepare(&sweep.config, &sweep.data.sha256, dims, args.force)?;
@@ -64,8 +63,8 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
             Some(path) => format!("sweep {}", path.display()),
             None => "sweep".to_string(),
         };
-        let aggregates = pool.install(|| {
-            aggregate(
+        let rebuilt = pool.install(|| {
+            rebuild(
                 &sweep.dir,
                 &sweep.config,
                 &sweep.plan,
@@ -75,8 +74,8 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
                 command,
             )
         });
-        print!("{}", aggregates.table.render());
-        match &aggregates.written {
+        print!("{}", rebuilt.table.render());
+        match &rebuilt.counts {
             Ok(_) => progress.say(&format!(
                 "sweep: aggregates written in {:.2} s",
                 aggregating.elapsed().as_secs_f64()
@@ -84,7 +83,7 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
             Err(e) => write_errors.push(format!("cannot write the aggregate files: {e:#}")),
         }
         if report.interrupted {
-            let finished = aggregates.written.map_or_else(
+            let finished = rebuilt.counts.map_or_else(
                 |_| "some".to_string(),
                 |w| format!("{} of {}", w.finished, w.finished + w.missing),
             );

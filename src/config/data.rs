@@ -1,6 +1,5 @@
 //! `[data]`: where the samples come from, how they are split and scaled.
 
-use crate::data::scale::Scale;
 use crate::nn::Activation;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
@@ -63,6 +62,23 @@ impl Default for DataConfig {
             blobs: None,
             teacher: None,
         }
+    }
+}
+
+named_enum! {
+    /// How input features are scaled (`data.scale`).
+    #[derive(Default)]
+    pub enum Scale {
+        /// Inputs as they are.
+        None = "none",
+        /// (x − mean) / standard deviation.
+        #[default]
+        Standard = "standard",
+        /// (x − min) / (max − min), into [0, 1] on the training part.
+        Minmax = "minmax",
+        /// The tutorial's: (x − mean) / max|x − mean| × 0.475 + 0.5, into
+        /// [0.025, 0.975] on the training part.
+        Tutorial = "tutorial",
     }
 }
 

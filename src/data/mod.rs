@@ -1,21 +1,21 @@
 //! Data sets: where they come from, how they are split and scaled, and the
 //! matrices training reads.
 
+pub mod csv_table;
 pub mod generate;
 pub mod scale;
-pub mod table;
 
 use crate::config::data::BUILT_IN;
 use crate::config::{Column, DataConfig, Source};
-use crate::nn::Dims;
+use crate::nn::{Set, Splits};
 use crate::suggest::did_you_mean;
-use ndarray::{Array2, Axis};
+use csv_table::CsvTable;
+use ndarray::Array2;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use scale::Scaler;
 use std::path::{Path, PathBuf};
-use table::Table;
 
 /// The iris data set (150 rows, 4 features, 3 species), built in.
 pub const IRIS: &[u8] = include_bytes!("iris.csv");
@@ -131,34 +131,6 @@ pub enum DataError {
     },
 }
 
-/// Samples ready for training: augmented inputs x̃ = [x, bias] and targets.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Set {
-    /// N×(n+1): one augmented input per row, the bias in the last column.
-    pub x: Array2<f64>,
-    /// N×m: one target per row.
-    pub t: Array2<f64>,
-}
-
-impl Set {
-    /// Number of samples.
-    pub fn len(&self) -> usize {
-        self.x.nrows()
-    }
-
-    /// Whether the set has no samples.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn select(x: &Array2<f64>, t: &Array2<f64>, rows: &[usize]) -> Set {
-        Set {
-            x: x.select(Axis(0), rows).as_standard_layout().into_owned(),
-            t: t.select(Axis(0), rows).as_standard_layout().into_owned(),
-        }
-    }
-}
-
 /// A data set before it is split: inputs, targets, and their names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
@@ -187,15 +159,12 @@ pub enum Target {
     Generated,
 }
 
-/// A data set split into training, validation and test sets.
+/// A data set split into training, validation and test sets and scaled,
+/// with the names of its columns.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Splits {
-    /// Samples the updates draw from.
-    pub train: Set,
-    /// Samples for early stopping; may be empty.
-    pub validation: Set,
-    /// Held-out samples; may be empty.
-    pub test: Set,
+pub struct Prepared {
+    /// The three sets the jobs see.
+    pub splits: Splits,
     /// The input columns' names, in order.
     pub inputs: Vec<String>,
     /// Where the targets came from.
@@ -206,21 +175,11 @@ pub struct Splits {
     pub sha256: String,
 }
 
-impl Splits {
-    /// The net's shape for this data: n + 1 inputs, m outputs.
-    pub fn dims(&self) -> Dims {
-        Dims {
-            inputs_with_bias: self.train.x.ncols(),
-            outputs: self.train.t.ncols(),
-        }
-    }
-}
-
 /// Loads or generates, splits and scales the data a config describes.
 /// Relative file paths start from `base_dir`, the config file's folder.
-pub fn load(cfg: &DataConfig, bias: f64, base_dir: &Path) -> Result<Splits, DataError> {
+pub fn load(cfg: &DataConfig, bias: f64, base_dir: &Path) -> Result<Prepared, DataError> {
     let dataset = match cfg.source() {
-        Source::Iris => from_table(&Table::parse("built-in iris", IRIS, b',', true)?, cfg)?,
+        Source::Iris => from_table(&CsvTable::parse("built-in iris", IRIS, b',', true)?, cfg)?,
         Source::File(path) => from_table(&read_file(path, base_dir, cfg)?, cfg)?,
         Source::Logic(gate) => generate::logic(gate, &cfg.logic.unwrap_or_default(), cfg.seed),
         Source::Blobs => generate::blobs(&cfg.blobs.unwrap_or_default(), cfg.seed),
@@ -230,7 +189,7 @@ pub fn load(cfg: &DataConfig, bias: f64, base_dir: &Path) -> Result<Splits, Data
 }
 
 /// Selects and encodes the columns of `table` as `cfg` says.
-pub fn from_table(table: &Table, cfg: &DataConfig) -> Result<Dataset, DataError> {
+pub fn from_table(table: &CsvTable, cfg: &DataConfig) -> Result<Dataset, DataError> {
     let column = |c: &Column, key: &'static str| table.column(c, key);
     let (target_cols, target) = match (&cfg.targets, &cfg.target) {
         (Some(cols), _) => {
@@ -290,7 +249,7 @@ pub fn from_table(table: &Table, cfg: &DataConfig) -> Result<Dataset, DataError>
 }
 
 /// The columns `cols` of `table` as an N×cols matrix of finite numbers.
-fn numbers(table: &Table, cols: &[usize]) -> Result<Array2<f64>, DataError> {
+fn numbers(table: &CsvTable, cols: &[usize]) -> Result<Array2<f64>, DataError> {
     let mut m = Array2::zeros((table.len(), cols.len()));
     for (k, &col) in cols.iter().enumerate() {
         for (i, v) in table.numbers(col)?.into_iter().enumerate() {
@@ -302,7 +261,7 @@ fn numbers(table: &Table, cols: &[usize]) -> Result<Array2<f64>, DataError> {
 
 /// Splits `data` by `data.seed`, fits the scaling on the training part,
 /// and appends the bias input to every set.
-pub fn split_and_scale(data: Dataset, cfg: &DataConfig, bias: f64) -> Result<Splits, DataError> {
+pub fn split_and_scale(data: Dataset, cfg: &DataConfig, bias: f64) -> Result<Prepared, DataError> {
     let split = split_rows(data.x.nrows(), cfg)?;
     let mut train = Set::select(&data.x, &data.t, &split.train);
     let mut validation = Set::select(&data.x, &data.t, &split.validation);
@@ -320,10 +279,12 @@ pub fn split_and_scale(data: Dataset, cfg: &DataConfig, bias: f64) -> Result<Spl
             },
         );
     }
-    Ok(Splits {
-        train,
-        validation,
-        test,
+    Ok(Prepared {
+        splits: Splits {
+            train,
+            validation,
+            test,
+        },
         inputs: data.inputs,
         target: data.target,
         outputs: data.outputs,
@@ -331,10 +292,10 @@ pub fn split_and_scale(data: Dataset, cfg: &DataConfig, bias: f64) -> Result<Spl
     })
 }
 
-fn read_file(source: &str, base_dir: &Path, cfg: &DataConfig) -> Result<Table, DataError> {
+fn read_file(source: &str, base_dir: &Path, cfg: &DataConfig) -> Result<CsvTable, DataError> {
     let path = base_dir.join(source);
     match std::fs::read(&path) {
-        Ok(bytes) => Table::parse(
+        Ok(bytes) => CsvTable::parse(
             &path.display().to_string(),
             &bytes,
             cfg.delimiter as u8,
@@ -354,7 +315,7 @@ fn read_file(source: &str, base_dir: &Path, cfg: &DataConfig) -> Result<Table, D
 }
 
 /// The label column as one-hot rows, classes in sorted order.
-fn one_hot(table: &Table, col: usize) -> Result<(Array2<f64>, Vec<String>), DataError> {
+fn one_hot(table: &CsvTable, col: usize) -> Result<(Array2<f64>, Vec<String>), DataError> {
     let labels = table.labels(col);
     let mut classes: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
     classes.sort();
@@ -420,14 +381,15 @@ mod tests {
 
     #[test]
     fn iris_default_split_and_shapes() {
-        let s = load(&iris(None), 1.0, Path::new(".")).unwrap();
+        let d = load(&iris(None), 1.0, Path::new(".")).unwrap();
+        let s = &d.splits;
         assert_eq!(
             (s.train.len(), s.validation.len(), s.test.len()),
             (75, 38, 37)
         );
         assert_eq!(s.dims().weights(), (5, 3));
-        assert_eq!(s.outputs, ["setosa", "versicolor", "virginica"]);
-        assert_eq!(s.target, Target::Label("species".into()));
+        assert_eq!(d.outputs, ["setosa", "versicolor", "virginica"]);
+        assert_eq!(d.target, Target::Label("species".into()));
         // Bias column, and every target one-hot.
         assert!(s.train.x.column(4).iter().all(|&b| b == 1.0));
         for set in [&s.train, &s.validation, &s.test] {
@@ -438,7 +400,9 @@ mod tests {
 
     #[test]
     fn scaling_is_fitted_on_the_training_part() {
-        let s = load(&iris(Some(&["petal_length"])), 1.0, Path::new(".")).unwrap();
+        let s = load(&iris(Some(&["petal_length"])), 1.0, Path::new("."))
+            .unwrap()
+            .splits;
         let train_mean = s.train.x.column(0).sum() / s.train.len() as f64;
         assert!(train_mean.abs() < 1e-12);
         let test_mean = s.test.x.column(0).sum() / s.test.len() as f64;
@@ -452,16 +416,19 @@ mod tests {
         assert_eq!(a, b);
         let mut other = iris(None);
         other.seed = 1;
-        assert_ne!(a.train, load(&other, 1.0, Path::new(".")).unwrap().train);
+        assert_ne!(
+            a.splits.train,
+            load(&other, 1.0, Path::new(".")).unwrap().splits.train
+        );
     }
 
     #[test]
     fn tutorial_scaling_maps_the_training_part_into_its_band() {
         let cfg = DataConfig {
-            scale: crate::data::scale::Scale::Tutorial,
+            scale: crate::config::Scale::Tutorial,
             ..DataConfig::default()
         };
-        let s = load(&cfg, 1.0, Path::new(".")).unwrap();
+        let s = load(&cfg, 1.0, Path::new(".")).unwrap().splits;
         for k in 0..4 {
             let col = s.train.x.column(k);
             assert!(
@@ -477,7 +444,7 @@ mod tests {
     #[test]
     fn csv_options_delimiter_no_header_indexes_and_real_targets() {
         let text = b"1;2;0.5;7\n2;1;0.25;8\n3;3;0.75;9\n0;1;0.0;6\n";
-        let table = Table::parse("t.csv", text, b';', false).unwrap();
+        let table = CsvTable::parse("t.csv", text, b';', false).unwrap();
         let cfg = DataConfig {
             inputs: Some(vec![Column::Index(0), Column::Name("1".into())]),
             targets: Some(vec![Column::Index(2), Column::Index(3)]),
@@ -509,7 +476,7 @@ mod tests {
 
     #[test]
     fn single_class_is_refused() {
-        let t = Table::parse("t.csv", b"x,y\n1,a\n2,a\n", b',', true).unwrap();
+        let t = CsvTable::parse("t.csv", b"x,y\n1,a\n2,a\n", b',', true).unwrap();
         assert!(matches!(one_hot(&t, 1), Err(DataError::SingleClass { .. })));
     }
 }

@@ -1,27 +1,8 @@
 //! Input scaling, fitted on the training part only so that the validation
 //! and test sets stay unseen.
 
+use crate::config::Scale;
 use ndarray::Array2;
-use serde::{Deserialize, Serialize};
-
-/// How input features are scaled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(
-    rename_all = "snake_case",
-    expecting = "one of `none`, `standard` or `minmax`"
-)]
-pub enum Scale {
-    /// Inputs as they are.
-    None,
-    /// (x − mean) / standard deviation.
-    #[default]
-    Standard,
-    /// (x − min) / (max − min), into [0, 1] on the training part.
-    Minmax,
-    /// The tutorial's: (x − mean) / max|x − mean| × 0.475 + 0.5, into
-    /// [0.025, 0.975] on the training part.
-    Tutorial,
-}
 
 /// A fitted per-feature affine map x ↦ (x − shift) / divisor · gain + offset.
 #[derive(Debug, Clone, PartialEq)]

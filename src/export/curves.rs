@@ -1,10 +1,11 @@
 //! `curves.csv`: one row per epoch, one column per group of cells that
 //! differ only by seed, holding the group's mean training loss.
 
-use super::{ResultsDir, float, write_atomic};
-use crate::config::GridConfig;
+use super::{ResultsDir, write_atomic};
+use crate::config::{GridConfig, Key};
 use crate::grid::JobParams;
 use crate::nn::{EpochRecord, Status};
+use crate::number::float;
 use std::collections::HashMap;
 
 /// A job's training loss at each epoch 0..=`epochs`, where it has one.
@@ -52,21 +53,19 @@ impl Curves {
         }
     }
 
-    /// The column name of `p`'s group: rule, activation and learning rate,
-    /// then batch size, sampling and init range where the grid varies them.
+    /// The column name of `p`'s group, `matmul/sigmoid/lr=0.1`: the axes a
+    /// group name always shows, and the others the grid varies, in plan
+    /// order (see [`Key::in_group_name`]).
     pub fn name(&self, p: &JobParams) -> String {
-        let g = &self.grid;
-        let mut name = format!("{}/{}/lr={}", p.rule, p.activation, float(p.learning_rate));
-        if g.batch_size.0.len() > 1 {
-            name += &format!("/b={}", p.batch_size);
-        }
-        if g.sampling.0.len() > 1 {
-            name += &format!("/{}", p.sampling);
-        }
-        if g.init_range.0.len() > 1 {
-            name += &format!("/r={}", float(p.init_range));
-        }
-        name
+        Key::plan_order()
+            .into_iter()
+            .filter(|&k| k.in_group_name(self.grid.varies(k)))
+            .map(|k| match k.id_prefix() {
+                "" => p.value(k),
+                prefix => format!("{prefix}={}", p.value(k)),
+            })
+            .collect::<Vec<_>>()
+            .join("/")
     }
 
     /// Adds one finished job.

@@ -4,7 +4,7 @@
 //! system libraries: text stays `<text>` for the viewer to render.
 
 use super::curves::training_loss;
-use super::{ResultsDir, float, write_atomic};
+use super::{ResultsDir, write_atomic};
 use crate::config::GridConfig;
 use crate::grid::JobParams;
 use crate::nn::{EpochRecord, Rule, Status};
@@ -72,7 +72,7 @@ impl LossPlot {
         let label = if self.by_activation {
             format!("activation = {}", p.activation)
         } else {
-            format!("learning rate = {}", float(p.learning_rate))
+            format!("learning rate = {}", p.learning_rate)
         };
         let panel = match self.panels.iter().position(|l| *l == label) {
             Some(k) => k,

@@ -1,6 +1,7 @@
 //! `weights/<job_id>.csv`: a job's initial and final weight matrices.
 
-use super::{ResultsDir, float, write_atomic};
+use super::{ResultsDir, write_atomic};
+use crate::number::float;
 use ndarray::Array2;
 
 /// Writes the two matrices, one row per input (the bias last) and one

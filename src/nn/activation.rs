@@ -4,60 +4,30 @@
 //! platform's C library, so that results are the same bits on every machine.
 //! e^x goes through libm's table-driven `exp2` (see [`exp`]).
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
 /// Slope of `leaky_relu` for negative inputs.
 pub const LEAKY_SLOPE: f64 = 0.01;
 
-/// An activation function f applied element-wise to `net = x̃ W`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(
-    rename_all = "snake_case",
-    expecting = "one of `sigmoid`, `tanh`, `tanh01`, `relu`, `leaky_relu`, `softplus` or `linear`"
-)]
-pub enum Activation {
-    /// 1 / (1 + e^−x)
-    Sigmoid,
-    /// tanh x
-    Tanh,
-    /// (tanh x + 1) / 2, the tutorial's activation (computed as 1 / (1 + e^−2x))
-    Tanh01,
-    /// max(0, x)
-    Relu,
-    /// x for x > 0, 0.01·x otherwise
-    LeakyRelu,
-    /// ln(1 + e^x)
-    Softplus,
-    /// x
-    Linear,
+named_enum! {
+    /// An activation function f applied element-wise to `net = x̃ W`.
+    pub enum Activation {
+        /// 1 / (1 + e^−x)
+        Sigmoid = "sigmoid",
+        /// tanh x
+        Tanh = "tanh",
+        /// (tanh x + 1) / 2, the tutorial's activation (computed as 1 / (1 + e^−2x))
+        Tanh01 = "tanh01",
+        /// max(0, x)
+        Relu = "relu",
+        /// x for x > 0, 0.01·x otherwise
+        LeakyRelu = "leaky_relu",
+        /// ln(1 + e^x)
+        Softplus = "softplus",
+        /// x
+        Linear = "linear",
+    }
 }
 
 impl Activation {
-    /// Every activation, in the order the README lists them.
-    pub const ALL: [Activation; 7] = [
-        Activation::Sigmoid,
-        Activation::Tanh,
-        Activation::Tanh01,
-        Activation::Relu,
-        Activation::LeakyRelu,
-        Activation::Softplus,
-        Activation::Linear,
-    ];
-
-    /// The name used in configs, CSV files and job ids.
-    pub fn name(self) -> &'static str {
-        match self {
-            Activation::Sigmoid => "sigmoid",
-            Activation::Tanh => "tanh",
-            Activation::Tanh01 => "tanh01",
-            Activation::Relu => "relu",
-            Activation::LeakyRelu => "leaky_relu",
-            Activation::Softplus => "softplus",
-            Activation::Linear => "linear",
-        }
-    }
-
     /// f(x)
     #[inline]
     pub fn f(self, x: f64) -> f64 {
@@ -156,12 +126,6 @@ impl Activation {
             Activation::Tanh01 => 2.0 * z * (1.0 - z),
             _ => self.df(x),
         }
-    }
-}
-
-impl fmt::Display for Activation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 

@@ -27,7 +27,7 @@ impl Dims {
 }
 
 /// W with entries drawn uniformly from [−r, r], row by row.
-pub fn init_weights(dims: Dims, r: f64, rng: &mut ChaCha8Rng) -> Array2<f64> {
+pub fn uniform_weights(dims: Dims, r: f64, rng: &mut ChaCha8Rng) -> Array2<f64> {
     let (rows, cols) = dims.weights();
     Array2::from_shape_simple_fn((rows, cols), || {
         if r > 0.0 {

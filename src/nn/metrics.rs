@@ -2,7 +2,7 @@
 
 use super::activation::Activation;
 use super::layer::{net_input, unrolled};
-use crate::data::Set;
+use super::samples::Set;
 use ndarray::Array2;
 
 /// Loss and error rate of a net on one set.
@@ -19,17 +19,17 @@ pub struct Metrics {
 /// space that does not grow with the set.
 const BLOCK: usize = 64;
 
-/// Scratch space for [`evaluate`]: net and z for a block of samples.
+/// EvalBuffers space for [`evaluate`]: net and z for a block of samples.
 #[derive(Debug, Clone)]
-pub struct Scratch {
+pub struct EvalBuffers {
     net: Vec<f64>,
     z: Vec<f64>,
 }
 
-impl Scratch {
+impl EvalBuffers {
     /// Space for a net with `outputs` outputs.
     pub fn new(outputs: usize) -> Self {
-        Scratch {
+        EvalBuffers {
             net: vec![0.0; BLOCK * outputs],
             z: vec![0.0; BLOCK * outputs],
         }
@@ -41,7 +41,7 @@ pub fn evaluate(
     w: &Array2<f64>,
     f: Activation,
     set: &Set,
-    scratch: &mut Scratch,
+    buffers: &mut EvalBuffers,
 ) -> Option<Metrics> {
     let n_samples = set.len();
     if n_samples == 0 {
@@ -61,8 +61,8 @@ pub fn evaluate(
             let mut wrong = 0;
             for (xs, ts) in x_rows.chunks(BLOCK * n1).zip(t_rows.chunks(BLOCK * m)) {
                 // Z = f(X̃ W) for the block's rows.
-                let net = &mut scratch.net[..ts.len()];
-                let z = &mut scratch.z[..ts.len()];
+                let net = &mut buffers.net[..ts.len()];
+                let z = &mut buffers.z[..ts.len()];
                 for (x, net_s) in xs.chunks_exact(n1).zip(net.chunks_exact_mut(m)) {
                     net_input(w, x, net_s);
                 }
@@ -122,7 +122,7 @@ mod tests {
             t: Array2::from_shape_vec((2, 2), vec![1.0, 0.0, 0.0, 1.0]).unwrap(),
         };
         let w = Array2::zeros((2, 2));
-        let m = evaluate(&w, Activation::Linear, &set, &mut Scratch::new(2)).unwrap();
+        let m = evaluate(&w, Activation::Linear, &set, &mut EvalBuffers::new(2)).unwrap();
         assert_eq!(m.loss, 2.0 / 4.0);
         // z = [0, 0] picks class 0: right for the first sample, wrong for the second.
         assert_eq!(m.error_rate, 0.5);
@@ -151,7 +151,7 @@ mod tests {
                 wrong += usize::from(misclassified(&z, &t_s));
             }
             let set = Set { x, t };
-            let got = evaluate(&w, f, &set, &mut Scratch::new(m)).unwrap();
+            let got = evaluate(&w, f, &set, &mut EvalBuffers::new(m)).unwrap();
             assert_eq!(got.loss, squared_error / (n_samples * m) as f64, "m = {m}");
             assert_eq!(got.error_rate, wrong as f64 / n_samples as f64, "m = {m}");
         }
@@ -171,6 +171,6 @@ mod tests {
             t: Array2::zeros((0, 2)),
         };
         let w = Array2::zeros((3, 2));
-        assert!(evaluate(&w, Activation::Sigmoid, &set, &mut Scratch::new(2)).is_none());
+        assert!(evaluate(&w, Activation::Sigmoid, &set, &mut EvalBuffers::new(2)).is_none());
     }
 }

@@ -16,39 +16,23 @@
 
 use super::activation::Activation;
 use super::layer::{Dims, forward, row, unrolled};
-use crate::data::Set;
+use super::samples::Set;
 use ndarray::Array2;
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// How ΔW is formed from the sensitivity δ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(
-    rename_all = "snake_case",
-    expecting = "one of `matmul`, `kronecker` or `kronecker_input`"
-)]
-pub enum Rule {
-    /// η · X̃ᵀ Δ / B: the gradient step for ½‖e‖².
-    Matmul,
-    /// η · kron(zᵀ, δ): δ times the outputs, as the tutorial prints it.
-    Kronecker,
-    /// η · kron(x̃ᵀ, δ): the Kronecker form with the inputs.
-    KroneckerInput,
+named_enum! {
+    /// How ΔW is formed from the sensitivity δ.
+    pub enum Rule {
+        /// η · X̃ᵀ Δ / B: the gradient step for ½‖e‖².
+        Matmul = "matmul",
+        /// η · kron(zᵀ, δ): δ times the outputs, as the tutorial prints it.
+        Kronecker = "kronecker",
+        /// η · kron(x̃ᵀ, δ): the Kronecker form with the inputs.
+        KroneckerInput = "kronecker_input",
+    }
 }
 
 impl Rule {
-    /// Every rule, in the order the README lists them.
-    pub const ALL: [Rule; 3] = [Rule::Matmul, Rule::Kronecker, Rule::KroneckerInput];
-
-    /// The name used in configs, CSV files and job ids.
-    pub fn name(self) -> &'static str {
-        match self {
-            Rule::Matmul => "matmul",
-            Rule::Kronecker => "kronecker",
-            Rule::KroneckerInput => "kronecker_input",
-        }
-    }
-
     /// The product the rule takes, as written for a batch of `b` samples.
     pub fn formula(self, b: usize) -> &'static str {
         match (self, b) {
@@ -86,12 +70,6 @@ impl Rule {
                 weights: dims.weights(),
             })
         }
-    }
-}
-
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 
@@ -134,7 +112,7 @@ impl fmt::Display for ShapeError {
 
 /// Buffers for [`update`], allocated once per job so that an update allocates nothing.
 #[derive(Debug, Clone)]
-pub struct Workspace {
+pub struct UpdateBuffers {
     net: Vec<f64>,
     z: Vec<f64>,
     delta: Vec<f64>,
@@ -142,11 +120,11 @@ pub struct Workspace {
     outer_sum: Vec<f64>,
 }
 
-impl Workspace {
+impl UpdateBuffers {
     /// Buffers for a net of shape `dims`.
     pub fn new(dims: Dims) -> Self {
         let (rows, cols) = dims.weights();
-        Workspace {
+        UpdateBuffers {
             net: vec![0.0; dims.outputs],
             z: vec![0.0; dims.outputs],
             delta: vec![0.0; dims.outputs],
@@ -167,7 +145,7 @@ pub fn update(
     w: &mut Array2<f64>,
     set: &Set,
     batch: &[usize],
-    ws: &mut Workspace,
+    buffers: &mut UpdateBuffers,
 ) -> Result<(), ShapeError> {
     let dims = Dims {
         inputs_with_bias: w.nrows(),
@@ -179,12 +157,12 @@ pub fn update(
         dims.outputs,
         #[inline(always)]
         |m| {
-            let Workspace {
+            let UpdateBuffers {
                 net,
                 z,
                 delta,
                 outer_sum,
-            } = ws;
+            } = buffers;
             let (net, z, delta) = (&mut net[..m], &mut z[..m], &mut delta[..m]);
             for (k, &s) in batch.iter().enumerate() {
                 let (x, t) = (row(&set.x, s), &row(&set.t, s)[..m]);
@@ -263,7 +241,7 @@ mod tests {
         };
         let mut w = Array2::from_elem((5, 3), 0.25);
         let before = w.clone();
-        let mut ws = Workspace::new(dims(4, 3));
+        let mut buffers = UpdateBuffers::new(dims(4, 3));
         let result = update(
             Rule::Kronecker,
             0.1,
@@ -271,7 +249,7 @@ mod tests {
             &mut w,
             &set,
             &[0],
-            &mut ws,
+            &mut buffers,
         );
         assert!(result.is_err());
         assert_eq!(w, before);
@@ -300,8 +278,8 @@ mod tests {
                 }
             }
             let mut w = w0.clone();
-            let mut ws = Workspace::new(dims(n1 - 1, m));
-            update(Rule::Matmul, 0.5, f, &mut w, &set, &[0], &mut ws).unwrap();
+            let mut buffers = UpdateBuffers::new(dims(n1 - 1, m));
+            update(Rule::Matmul, 0.5, f, &mut w, &set, &[0], &mut buffers).unwrap();
             assert_eq!(w, expected, "m = {m}");
             assert_ne!(w, w0, "m = {m}: the step moved W");
         }
@@ -315,7 +293,7 @@ mod tests {
             t: Array2::from_shape_vec((1, 1), vec![1.0]).unwrap(),
         };
         let mut w = Array2::zeros((2, 1));
-        let mut ws = Workspace::new(dims(1, 1));
+        let mut buffers = UpdateBuffers::new(dims(1, 1));
         update(
             Rule::Matmul,
             0.5,
@@ -323,7 +301,7 @@ mod tests {
             &mut w,
             &set,
             &[0],
-            &mut ws,
+            &mut buffers,
         )
         .unwrap();
         assert_eq!(w.as_slice().unwrap(), &[1.0, 0.5]);

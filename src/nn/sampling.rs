@@ -3,41 +3,16 @@
 use rand::RngExt;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
-use std::fmt;
 
-/// How the samples of an update are chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(
-    rename_all = "snake_case",
-    expecting = "one of `random`, `shuffle` or `sequential`"
-)]
-pub enum Sampling {
-    /// Each sample drawn uniformly with replacement, as the tutorial does.
-    Random,
-    /// A fresh permutation of the training set each epoch.
-    Shuffle,
-    /// The training set in its (split) order, from the start each epoch.
-    Sequential,
-}
-
-impl Sampling {
-    /// Every sampling, in the order the README lists them.
-    pub const ALL: [Sampling; 3] = [Sampling::Random, Sampling::Shuffle, Sampling::Sequential];
-
-    /// The name used in configs, CSV files and job ids.
-    pub fn name(self) -> &'static str {
-        match self {
-            Sampling::Random => "random",
-            Sampling::Shuffle => "shuffle",
-            Sampling::Sequential => "sequential",
-        }
-    }
-}
-
-impl fmt::Display for Sampling {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+named_enum! {
+    /// How the samples of an update are chosen.
+    pub enum Sampling {
+        /// Each sample drawn uniformly with replacement, as the tutorial does.
+        Random = "random",
+        /// A fresh permutation of the training set each epoch.
+        Shuffle = "shuffle",
+        /// The training set in its (split) order, from the start each epoch.
+        Sequential = "sequential",
     }
 }
 

@@ -1,16 +1,15 @@
 //! One training job: initial weights from its seed, epochs of updates, a
 //! measurement after each epoch, and an outcome.
 
-use super::layer::{Dims, init_weights};
-use super::metrics::{Metrics, Scratch, evaluate};
-use super::rule::{ShapeError, Workspace, update};
-use super::sampling::Sampler;
-use crate::data::Splits;
-use crate::grid::JobParams;
+use super::activation::Activation;
+use super::layer::{Dims, uniform_weights};
+use super::metrics::{EvalBuffers, Metrics, evaluate};
+use super::rule::{Rule, ShapeError, UpdateBuffers, update};
+use super::samples::Splits;
+use super::sampling::{Sampler, Sampling};
 use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::fmt;
 
 /// ChaCha stream of a job's seed that initialises the weights.
 const INIT_STREAM: u64 = 0;
@@ -29,7 +28,26 @@ pub fn job_rng(seed: u64, stream: u64) -> ChaCha8Rng {
 /// A job's initial weights: uniform in [−r, r], from its seed alone, so
 /// every rule and learning rate of a seed starts from the same W.
 pub fn initial_weights(seed: u64, r: f64, dims: Dims) -> Array2<f64> {
-    init_weights(dims, r, &mut job_rng(seed, INIT_STREAM))
+    uniform_weights(dims, r, &mut job_rng(seed, INIT_STREAM))
+}
+
+/// What one training job is: every choice that makes its numbers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Job {
+    /// How ΔW is formed.
+    pub rule: Rule,
+    /// f.
+    pub activation: Activation,
+    /// η.
+    pub learning_rate: f64,
+    /// Seeds the initial weights and the sample order.
+    pub seed: u64,
+    /// Samples per update, B.
+    pub batch_size: usize,
+    /// How the samples of an update are chosen.
+    pub sampling: Sampling,
+    /// r of the initial weights' range [−r, r].
+    pub init_range: f64,
 }
 
 /// What every job of a sweep shares: how long it trains and when it stops.
@@ -79,47 +97,17 @@ pub enum Outcome {
     ShapeError(ShapeError),
 }
 
-/// The outcome's name as written in the CSV files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status {
-    /// See [`Outcome::Ok`].
-    Ok,
-    /// See [`Outcome::EarlyStop`].
-    EarlyStop,
-    /// See [`Outcome::Diverged`].
-    Diverged,
-    /// See [`Outcome::ShapeError`].
-    ShapeError,
-}
-
-impl Status {
-    /// Every status, in the order tables list them.
-    pub const ALL: [Status; 4] = [
-        Status::Ok,
-        Status::EarlyStop,
-        Status::Diverged,
-        Status::ShapeError,
-    ];
-
-    /// The name written in the CSV files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::EarlyStop => "early_stop",
-            Status::Diverged => "diverged",
-            Status::ShapeError => "shape_error",
-        }
-    }
-
-    /// The status named `name`, if any.
-    pub fn from_name(name: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|s| s.name() == name)
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+named_enum! {
+    /// The outcome's name as written in the CSV files.
+    pub enum Status {
+        /// See [`Outcome::Ok`].
+        Ok = "ok",
+        /// See [`Outcome::EarlyStop`].
+        EarlyStop = "early_stop",
+        /// See [`Outcome::Diverged`].
+        Diverged = "diverged",
+        /// See [`Outcome::ShapeError`].
+        ShapeError = "shape_error",
     }
 }
 
@@ -165,7 +153,7 @@ pub struct Trained {
 
 /// Trains one job on `data`, passing each epoch's measurements to `record`.
 pub fn train(
-    params: &JobParams,
+    params: &Job,
     schedule: &Schedule,
     data: &Splits,
     mut record: impl FnMut(&EpochRecord),
@@ -179,8 +167,8 @@ pub fn train(
         params.batch_size,
         job_rng(params.seed, SAMPLING_STREAM),
     );
-    let mut ws = Workspace::new(dims);
-    let mut scratch = Scratch::new(dims.outputs);
+    let mut buffers = UpdateBuffers::new(dims);
+    let mut eval = EvalBuffers::new(dims.outputs);
 
     let mut outcome = Outcome::Ok;
     for epoch in 0..=schedule.epochs {
@@ -195,7 +183,7 @@ pub fn train(
                     &mut w,
                     &data.train,
                     batch,
-                    &mut ws,
+                    &mut buffers,
                 );
                 if let Err(shape) = stepped {
                     outcome = Outcome::ShapeError(shape);
@@ -207,7 +195,7 @@ pub fn train(
             }
         }
 
-        let rec = measure(epoch, &w, params, data, &mut scratch);
+        let rec = measure(epoch, &w, params.activation, data, &mut eval);
         record(&rec);
         if !rec.is_finite() || w.iter().any(|w_ij| !w_ij.is_finite()) {
             outcome = Outcome::Diverged { epoch };
@@ -235,11 +223,11 @@ pub fn train(
 fn measure(
     epoch: u32,
     w: &Array2<f64>,
-    p: &JobParams,
+    f: Activation,
     data: &Splits,
-    scratch: &mut Scratch,
+    buffers: &mut EvalBuffers,
 ) -> EpochRecord {
-    let mut on = |set| evaluate(w, p.activation, set, scratch);
+    let mut on = |set| evaluate(w, f, set, buffers);
     EpochRecord {
         epoch,
         train: on(&data.train).expect("the data loader refuses an empty training set"),

@@ -1,6 +1,7 @@
 //! What a person sees while and after a sweep runs.
 
-pub mod gradcheck;
-pub mod plan;
+pub mod aligned;
+pub mod dry_run;
+pub mod gradient_table;
 pub mod progress;
-pub mod table;
+pub mod rule_table;

@@ -1,9 +1,17 @@
 //! The report of `sweep gradcheck`, as a table or CSV.
 
-use crate::cli::Format;
-use crate::commands::gradcheck::Check;
-use crate::export::float;
-use crate::output::table::aligned;
+use super::aligned::aligned;
+use crate::nn::gradient::Check;
+use crate::number::float;
+
+/// How to print the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people
+    Table,
+    /// CSV for programs and spreadsheets
+    Csv,
+}
 
 const HEADER: [&str; 6] = [
     "rule",

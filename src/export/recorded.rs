@@ -1,5 +1,5 @@
-//! `config.toml`: the resolved config, every default filled in, and the
-//! version of the tool that ran it.
+//! `config.toml`, the recorded config: the resolved config, every default
+//! filled in, the data's hash, and the version of the tool that ran it.
 
 use super::{ResultsDir, write_atomic};
 use crate::config::Config;
@@ -12,7 +12,7 @@ use std::io::Write;
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[derive(Serialize)]
-struct Recorded<'a> {
+struct RecordedRef<'a> {
     sweep_version: &'a str,
     data_sha256: &'a str,
     /// n + 1 and m: what `sweep collect` needs of the data.
@@ -24,7 +24,7 @@ struct Recorded<'a> {
 /// The text of `config.toml` for `config` run on data whose bytes have
 /// the SHA-256 `data_sha256` and which make a net of shape `dims`.
 pub fn render(config: &Config, data_sha256: &str, dims: Dims) -> anyhow::Result<String> {
-    Ok(toml::to_string(&Recorded {
+    Ok(toml::to_string(&RecordedRef {
         sweep_version: VERSION,
         data_sha256,
         net_shape: [dims.inputs_with_bias, dims.outputs],
@@ -34,7 +34,7 @@ pub fn render(config: &Config, data_sha256: &str, dims: Dims) -> anyhow::Result<
 
 /// What a results folder's `config.toml` records.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RecordedRun {
+pub struct Recorded {
     /// The resolved config.
     pub config: Config,
     /// SHA-256 of the data.
@@ -46,7 +46,7 @@ pub struct RecordedRun {
 }
 
 /// The run recorded in `text` (a `config.toml`).
-pub fn parse(text: &str) -> anyhow::Result<RecordedRun> {
+pub fn parse(text: &str) -> anyhow::Result<Recorded> {
     let mut table: toml::Table = toml::from_str(text)?;
     let mut take = |key: &str| match table.remove(key) {
         Some(toml::Value::String(v)) => Ok(v),
@@ -58,7 +58,7 @@ pub fn parse(text: &str) -> anyhow::Result<RecordedRun> {
         .remove("net_shape")
         .and_then(|v| <[usize; 2]>::deserialize(v).ok())
         .ok_or_else(|| anyhow::anyhow!("it has no net_shape"))?;
-    Ok(RecordedRun {
+    Ok(Recorded {
         config: Config::deserialize(table)?,
         data_sha256,
         sweep_version,

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 /// The cells of a CSV file.
 #[derive(Debug, Clone)]
-pub struct Table {
+pub struct CsvTable {
     /// Where the table came from, for messages: a path or `built-in iris`.
     pub origin: String,
     /// Column names from the header row, or `0`, `1`, … without one.
@@ -19,7 +19,7 @@ pub struct Table {
     rows: Vec<csv::StringRecord>,
 }
 
-impl Table {
+impl CsvTable {
     /// Parses CSV text with fields separated by `delimiter`; with `header`
     /// its first row names the columns.
     pub fn parse(
@@ -27,7 +27,7 @@ impl Table {
         text: &[u8],
         delimiter: u8,
         header: bool,
-    ) -> Result<Table, DataError> {
+    ) -> Result<CsvTable, DataError> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(header)
             .delimiter(delimiter)
@@ -76,7 +76,7 @@ impl Table {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        Ok(Table {
+        Ok(CsvTable {
             origin: origin.to_string(),
             headers,
             sha256,
@@ -152,7 +152,7 @@ mod tests {
 
     #[test]
     fn ragged_row_names_its_line() {
-        let err = Table::parse("t.csv", b"a,b\n1,2\n3\n", b',', true).unwrap_err();
+        let err = CsvTable::parse("t.csv", b"a,b\n1,2\n3\n", b',', true).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("t.csv") && msg.contains("line 3"), "{msg}");
         assert!(msg.contains("1 fields where the header has 2"), "{msg}");
@@ -160,19 +160,19 @@ mod tests {
 
     #[test]
     fn non_numeric_cell_names_line_column_and_value() {
-        let t = Table::parse("t.csv", b"a,b\n1,2\n3,x\n", b',', true).unwrap();
+        let t = CsvTable::parse("t.csv", b"a,b\n1,2\n3,x\n", b',', true).unwrap();
         let msg = t.numbers(1).unwrap_err().to_string();
         assert!(
             msg.contains("line 3") && msg.contains("`b`") && msg.contains("`x`"),
             "{msg}"
         );
-        let t = Table::parse("t.csv", b"a\nNaN\n", b',', true).unwrap();
+        let t = CsvTable::parse("t.csv", b"a\nNaN\n", b',', true).unwrap();
         assert!(t.numbers(0).unwrap_err().to_string().contains("finite"));
     }
 
     #[test]
     fn unknown_column_suggests_the_closest() {
-        let t = Table::parse("t.csv", b"petal_length,petal_width\n1,2\n", b',', true).unwrap();
+        let t = CsvTable::parse("t.csv", b"petal_length,petal_width\n1,2\n", b',', true).unwrap();
         let msg = t
             .column(&Column::Name("petal_widht".into()), "data.inputs")
             .unwrap_err()
@@ -182,7 +182,7 @@ mod tests {
 
     #[test]
     fn digest_is_sha256_of_the_bytes() {
-        let t = Table::parse("t.csv", b"a\n1\n", b',', true).unwrap();
+        let t = CsvTable::parse("t.csv", b"a\n1\n", b',', true).unwrap();
         // printf 'a\n1\n' | sha256sum
         assert_eq!(
             t.sha256,
@@ -192,7 +192,7 @@ mod tests {
 
     #[test]
     fn headerless_semicolon_file_names_columns_by_index() {
-        let t = Table::parse("t.csv", b"1;2;x\n3;4;y\n", b';', false).unwrap();
+        let t = CsvTable::parse("t.csv", b"1;2;x\n3;4;y\n", b';', false).unwrap();
         assert_eq!(t.headers, ["0", "1", "2"]);
         assert_eq!(t.len(), 2);
         assert_eq!(t.column(&Column::Index(1), "data.inputs").unwrap(), 1);
@@ -210,7 +210,7 @@ mod tests {
     #[test]
     fn header_only_is_empty() {
         assert!(matches!(
-            Table::parse("t.csv", b"a,b\n", b',', true),
+            CsvTable::parse("t.csv", b"a,b\n", b',', true),
             Err(DataError::Empty { .. })
         ));
     }

@@ -3,8 +3,8 @@
 
 use super::activation::Activation;
 use super::layer::{Dims, forward};
-use super::rule::{Rule, ShapeError, Workspace, update};
-use crate::data::Set;
+use super::rule::{Rule, ShapeError, UpdateBuffers, update};
+use super::samples::Set;
 use ndarray::{Array2, ArrayView1, Axis};
 
 /// Step of the central differences. The five-point stencil's error is
@@ -37,7 +37,7 @@ pub fn rule_direction(
         &mut stepped,
         &set,
         &[0],
-        &mut Workspace::new(dims),
+        &mut UpdateBuffers::new(dims),
     )?;
     Ok(stepped - w)
 }
@@ -100,6 +100,17 @@ impl Comparison {
     pub fn is_gradient(&self) -> bool {
         self.max_relative_error < GRADIENT_TOLERANCE
     }
+}
+
+/// One rule × activation checked: how its step compared, or why it has none.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// The rule.
+    pub rule: Rule,
+    /// The activation.
+    pub activation: Activation,
+    /// How its step compared, or why it has none.
+    pub result: Result<Comparison, ShapeError>,
 }
 
 /// Compares `rule`'s ΔW/η with −∂L/∂W for activation `f`, for each of

@@ -2,9 +2,10 @@
 //! the jobs ended and how well they trained, then the best cell and how to
 //! reproduce it.
 
-use crate::config::GridConfig;
-use crate::export::csv::{JobSummary, Row};
-use crate::export::float;
+use super::aligned::aligned;
+use crate::config::{GridConfig, Key};
+use crate::export::aggregate::Row;
+use crate::export::summary::JobSummary;
 use crate::grid::JobParams;
 use crate::nn::{Activation, Rule, Status};
 use std::collections::BTreeMap;
@@ -16,8 +17,9 @@ pub struct RuleTable {
     target: Option<f64>,
     /// How a person reruns this sweep: `sweep` or `sweep CONFIG`.
     command: String,
-    /// Axes with more than one value: they go into the `--filter` line.
-    varied: Vec<&'static str>,
+    /// The axes a reproduce line names: those with more than one value,
+    /// and the seed.
+    named: Vec<Key>,
     cells: BTreeMap<(Rule, Activation), Tally>,
     best: Option<Best>,
 }
@@ -45,22 +47,15 @@ impl RuleTable {
     /// An empty table for `grid`; `target` is `stop.validation_loss_below`
     /// and `command` how the sweep is run (`sweep configs/grid.toml`).
     pub fn new(grid: &GridConfig, target: Option<f64>, command: String) -> Self {
-        let varied = [
-            ("rule", grid.rule.0.len()),
-            ("activation", grid.activation.0.len()),
-            ("learning_rate", grid.learning_rate.0.len()),
-            ("batch_size", grid.batch_size.0.len()),
-            ("sampling", grid.sampling.0.len()),
-            ("init_range", grid.init_range.0.len()),
-        ]
-        .into_iter()
-        .filter(|(_, n)| *n > 1)
-        .map(|(key, _)| key)
-        .collect();
+        let mut named: Vec<Key> = Key::plan_order()
+            .into_iter()
+            .filter(|&k| k != Key::REPLICATE && grid.varies(k))
+            .collect();
+        named.push(Key::REPLICATE);
         RuleTable {
             target,
             command,
-            varied,
+            named,
             cells: BTreeMap::new(),
             best: None,
         }
@@ -146,22 +141,11 @@ impl RuleTable {
             if let Some(rate) = best.test_error_rate {
                 let _ = write!(out, ", test error rate {}", short(rate));
             }
-            let mut filters: Vec<String> = self
-                .varied
+            let filters: Vec<String> = self
+                .named
                 .iter()
-                .map(|key| {
-                    let value = match *key {
-                        "rule" => p.rule.to_string(),
-                        "activation" => p.activation.to_string(),
-                        "learning_rate" => float(p.learning_rate),
-                        "batch_size" => p.batch_size.to_string(),
-                        "sampling" => p.sampling.to_string(),
-                        _ => float(p.init_range),
-                    };
-                    format!("--filter {key}={value}")
-                })
+                .map(|&key| format!("--filter {key}={}", p.value(key)))
                 .collect();
-            filters.push(format!("--filter seed={}", p.seed));
             let _ = writeln!(
                 out,
                 "\nreproduce it in a fresh folder: {} -o reproduced {}",
@@ -171,35 +155,6 @@ impl RuleTable {
         }
         out
     }
-}
-
-/// Rows as text in aligned columns: the columns numbered in `left`
-/// left-aligned (text), the others right-aligned (numbers).
-pub fn aligned(rows: Vec<Vec<String>>, left: &[usize]) -> String {
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r.get(c).map_or(0, |cell| cell.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in rows {
-        for (c, cell) in row.iter().enumerate() {
-            let pad = " ".repeat(widths[c] - cell.chars().count());
-            let gap = if c == 0 { "" } else { "  " };
-            if left.contains(&c) {
-                let _ = write!(out, "{gap}{cell}{pad}");
-            } else {
-                let _ = write!(out, "{gap}{pad}{cell}");
-            }
-        }
-        out.truncate(out.trim_end().len());
-        out.push('\n');
-    }
-    out
 }
 
 /// The middle value (the mean of the two middle ones for an even count).

@@ -1,0 +1,76 @@
+//! `--dry-run`: what a sweep would do, without doing it.
+
+use crate::config::Key;
+use crate::grid::Shard;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::PathBuf;
+
+/// What a run would do, counted over its plan.
+#[derive(Debug, Clone, Default)]
+pub struct Census {
+    /// The sweep's name.
+    pub name: String,
+    /// Every axis with its values, as a person reads them.
+    pub axes: Vec<(Key, String)>,
+    /// Cells in the cross product, excluded ones included.
+    pub cells: u64,
+    /// Jobs of the plan.
+    pub jobs: u64,
+    /// Jobs of the plan already finished.
+    pub finished: u64,
+    /// Epochs each job runs.
+    pub epochs: u32,
+    /// The part of the plan this run takes, when `--filter` or `--shard`
+    /// narrow it: the shard, its jobs, and how many are already finished.
+    pub selection: Option<(Shard, u64, u64)>,
+    /// Updates the selected jobs make at most.
+    pub updates: u128,
+    /// Selected jobs that will end in `shape_error`, by reason.
+    pub shape_errors: BTreeMap<String, u64>,
+    /// The results folder.
+    pub results: PathBuf,
+}
+
+/// The plan as text: axes, job and update counts, the cells that will end
+/// in `shape_error` and why, and how many jobs are already finished.
+pub fn render(c: &Census) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "sweep `{}`: axes", c.name);
+    for (key, values) in &c.axes {
+        let _ = writeln!(out, "  {:<14} {values}", key.name());
+    }
+    let _ = writeln!(
+        out,
+        "jobs: {} ({} cells, {} excluded); {} epochs each",
+        c.jobs,
+        c.cells,
+        c.cells - c.jobs,
+        c.epochs,
+    );
+    if let Some((shard, selected, selected_finished)) = c.selection {
+        let _ = writeln!(
+            out,
+            "this run (--filter, --shard {}/{}) takes {selected} jobs ({selected_finished} already finished)",
+            shard.index, shard.count
+        );
+    }
+    let _ = writeln!(
+        out,
+        "updates: at most {} in all (fewer when jobs stop early)",
+        c.updates
+    );
+    let shape_total: u64 = c.shape_errors.values().sum();
+    let _ = writeln!(out, "shape_error: {shape_total} jobs");
+    for (why, count) in &c.shape_errors {
+        let _ = writeln!(out, "  {count} jobs: {why}");
+    }
+    let _ = writeln!(
+        out,
+        "results: {} ({} of {} jobs finished)",
+        c.results.display(),
+        c.finished,
+        c.jobs
+    );
+    out
+}
