@@ -7,14 +7,13 @@
 pub mod axes;
 pub mod data;
 mod error;
+pub mod generators;
 pub mod values;
 
 pub use axes::{GridConfig, JobParams, Key, Selector};
-pub use data::{
-    BlobsConfig, Column, DataConfig, Gate, LogicConfig, Scale, Source, SplitFractions,
-    TeacherConfig,
-};
+pub use data::{Column, DataConfig, Scale, Source, SplitFractions};
 pub use error::ConfigError;
+pub use generators::{BlobsConfig, Gate, LogicConfig, TeacherConfig};
 pub use values::{AxisValues, BatchSize, InitRange, LearningRate, Seeds, Values};
 
 use error::parse_error;

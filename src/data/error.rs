@@ -1,0 +1,115 @@
+//! A data set that cannot be used: what is wrong, where, and what to change.
+
+use crate::config::data::BUILT_IN;
+use std::path::PathBuf;
+
+/// A data set that cannot be used, with what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// `source` is neither built in nor an existing file.
+    #[error(
+        "data.source: unknown data source `{name}`{hint}; expected a built-in data set \
+         ({}) or the path of a CSV file",
+        BUILT_IN.join(", ")
+    )]
+    UnknownSource {
+        /// What the config said.
+        name: String,
+        /// A "did you mean" hint, or empty.
+        hint: String,
+    },
+    /// The data file could not be read.
+    #[error("cannot read data file `{}`: {error} (relative paths start from the config file's folder)", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The CSV is malformed.
+    #[error("{origin}{}: {message}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Csv {
+        /// Where the data came from.
+        origin: String,
+        /// The line, when the CSV reader knows it.
+        line: Option<u64>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A header but no rows.
+    #[error("{origin}: the file has no data rows")]
+    Empty {
+        /// Where the data came from.
+        origin: String,
+    },
+    /// A column named in the config is not in the file.
+    #[error("{key}: {origin} has no column `{name}`{hint}; its columns are: {available}")]
+    UnknownColumn {
+        /// Where the data came from.
+        origin: String,
+        /// The config key that named it: `data.inputs` or `data.target`.
+        key: &'static str,
+        /// The name asked for.
+        name: String,
+        /// A "did you mean" hint, or empty.
+        hint: String,
+        /// The file's columns.
+        available: String,
+    },
+    /// A column index past the last column.
+    #[error("{key}: column index {index} is out of range: {origin} has {columns} columns, 0 to {}", columns - 1)]
+    ColumnIndex {
+        /// Where the data came from.
+        origin: String,
+        /// The config key that named it.
+        key: &'static str,
+        /// The index asked for.
+        index: usize,
+        /// How many columns there are.
+        columns: usize,
+    },
+    /// A cell of an input column is not a finite number.
+    #[error(
+        "{origin}, line {line}, column `{column}`: `{value}` {problem}; input and target columns must hold finite numbers"
+    )]
+    BadNumber {
+        /// Where the data came from.
+        origin: String,
+        /// The CSV line.
+        line: u64,
+        /// The column's name.
+        column: String,
+        /// The cell.
+        value: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// The target column is also listed as an input.
+    #[error(
+        "data.inputs: `{0}` is the target column; a net that is given its answer learns nothing"
+    )]
+    TargetIsInput(String),
+    /// Nothing to train on.
+    #[error("data.inputs: no input columns; name at least one")]
+    NoInputs,
+    /// Every row has the same label.
+    #[error(
+        "{origin}: the target column `{column}` holds only the class `{class}`; a classifier needs at least two"
+    )]
+    SingleClass {
+        /// Where the data came from.
+        origin: String,
+        /// The target column.
+        column: String,
+        /// The one label.
+        class: String,
+    },
+    /// The split leaves no training rows.
+    #[error("data.split: train = {fraction} of {rows} rows leaves no training sample; raise it")]
+    EmptyTrain {
+        /// The train fraction.
+        fraction: f64,
+        /// Rows in the data set.
+        rows: usize,
+    },
+}
