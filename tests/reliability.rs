@@ -249,11 +249,12 @@ fn sigkill_at_any_moment_loses_nothing_that_finished() {
 }
 
 #[test]
-#[cfg_attr(
-    not(feature = "fault-injection"),
-    ignore = "needs a binary built with --features fault-injection"
-)]
+#[ignore = "needs the fault-injection hook: cargo test --features fault-injection -- --ignored"]
 fn a_panicking_job_is_recorded_and_the_others_finish() {
+    assert!(
+        cfg!(feature = "fault-injection"),
+        "the sweep binary has no fault-injection hook: build with --features fault-injection"
+    );
     let tmp = TempDir::new().unwrap();
     let config = write_config(&tmp, "epochs = 4\n[grid]\nseed = [1, 2, 3]\n");
     let victim = "matmul-sigmoid-lr0.1-b1-random-r0.5-s2";

@@ -208,6 +208,7 @@ fn optional_positive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, "test.toml", "test")
@@ -291,6 +292,35 @@ mod tests {
             msg.contains("data.split") && msg.contains("sum to 1"),
             "{msg}"
         );
+    }
+
+    /// Every value of an enum users write (or read in the CSV files) goes
+    /// to TOML and back, and its name parses back to it.
+    fn round_trips<T>(all: &[T])
+    where
+        T: Serialize + serde::de::DeserializeOwned + PartialEq + fmt::Debug + fmt::Display,
+        T: std::str::FromStr<Err = String>,
+    {
+        #[derive(Serialize, Deserialize)]
+        struct Holder<T> {
+            value: T,
+        }
+        for value in all {
+            let text = toml::to_string(&Holder { value }).unwrap();
+            let back: Holder<T> = toml::from_str(&text).unwrap();
+            assert_eq!(&back.value, value, "{text}");
+            assert_eq!(value.to_string().parse::<T>().as_ref(), Ok(value));
+        }
+    }
+
+    #[test]
+    fn every_named_enum_round_trips() {
+        use crate::nn::{Activation, Rule, Sampling, Status};
+        round_trips(&Rule::ALL);
+        round_trips(&Activation::ALL);
+        round_trips(&Sampling::ALL);
+        round_trips(&Scale::ALL);
+        round_trips(&Status::ALL);
     }
 
     #[test]
