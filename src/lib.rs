@@ -20,8 +20,10 @@ pub mod grid;
 pub mod interrupt;
 pub mod nn;
 pub mod number;
+pub mod process;
 pub mod output;
 pub mod runner;
+pub mod store;
 pub mod suggest;
 
 /// The exit status for an error: 2 when the input was bad (usage, config,
@@ -31,7 +33,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         e.is::<config::ConfigError>()
             || e.is::<data::DataError>()
             || e.is::<grid::GridError>()
-            || e.is::<export::ResultsError>()
+            || e.is::<store::StoreError>()
             || e.is::<runner::SweepError>()
     });
     if bad_input { 2 } else { 1 }

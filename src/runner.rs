@@ -1,17 +1,18 @@
 //! Runs a sweep's jobs in parallel, each through the same training loop,
-//! each writing its own file, and notes a failing job without stopping the
-//! others.
+//! hands each finished job to the database's one writer, and notes a
+//! failing job without stopping the others.
 
 use crate::config::{Column, Config, ConfigError, Key, Selector};
 use crate::data::{Prepared, Target};
-use crate::export::timings::TimingLog;
-use crate::export::{self, ResultsDir};
 use crate::grid::{JobParams, Plan, Shard};
 use crate::interrupt::Interrupt;
 use crate::nn::EpochRecord;
 use crate::nn::train::{Schedule, train};
 use crate::output::dry_run::Census;
 use crate::output::progress::Progress;
+use crate::store::read::Finished;
+use crate::store::writer::FinishedJob;
+use crate::store::{MAIN_DB, Recording, ResultsDir};
 use anyhow::Context;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -19,7 +20,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::SyncSender;
+use std::time::Instant;
 
 /// A config with its data and plan, checked: what every command starts from.
 #[derive(Debug)]
@@ -152,22 +154,41 @@ impl Sweep {
         }
     }
 
-    /// Jobs this run would train: in its shard, selected, and with no file yet.
-    pub fn pending(&self) -> u64 {
+    /// Jobs this run would train: in its shard, selected, and not finished.
+    pub fn pending(&self, finished: &Finished) -> u64 {
         self.plan
             .positioned_jobs()
-            .filter(|(k, p)| self.runs(*k, p) && !self.dir.is_finished(&p.id()))
+            .filter(|(k, p)| self.runs(*k, p) && !finished.contains(*k))
             .count() as u64
     }
 
-    /// Whether every job of the plan, in any shard, has its file.
-    pub fn complete(&self) -> bool {
-        self.plan.jobs().all(|p| self.dir.is_finished(&p.id()))
+    /// The database this run writes: the main one, or its shard's own
+    /// (SQLite is not to be shared over a cluster's network file system).
+    pub fn db_name(&self) -> String {
+        if self.shard == Shard::ALL {
+            MAIN_DB.to_string()
+        } else {
+            ResultsDir::shard_db_name(self.shard.index, self.shard.count)
+        }
+    }
+
+    /// What the database records about this run.
+    pub fn recording(&self) -> Recording {
+        let splits = &self.data.splits;
+        Recording {
+            config: self.config.clone(),
+            data_sha256: self.data.sha256.clone(),
+            dims: splits.dims(),
+            has_validation: !splits.validation.is_empty(),
+            has_test: !splits.test.is_empty(),
+            inputs: self.data.inputs.clone(),
+            outputs: self.data.outputs.clone(),
+        }
     }
 
     /// What this run would do: its jobs, updates, shape errors and the
     /// jobs already finished, counted over the plan.
-    pub fn census(&self) -> Census {
+    pub fn census(&self, finished: &Finished) -> Census {
         let grid = self.plan.grid();
         let dims = self.data.splits.dims();
         let mut c = Census {
@@ -180,11 +201,9 @@ impl Sweep {
         };
         let narrowed = !self.filter.is_empty() || self.shard != Shard::ALL;
         let (mut selected, mut selected_finished) = (0, 0);
-        // No folder, no finished jobs: skip a file look-up per job.
-        let has_results = self.dir.jobs_dir().exists();
         for (k, p) in self.plan.positioned_jobs() {
             c.jobs += 1;
-            let done = has_results && self.dir.is_finished(&p.id());
+            let done = finished.contains(k);
             c.finished += u64::from(done);
             if !self.runs(k, &p) {
                 continue;
@@ -211,8 +230,6 @@ pub struct RunReport {
     pub ran: u64,
     /// Jobs that failed (a panic, a file that could not be written): id → why.
     pub failed: BTreeMap<String, String>,
-    /// Files other than job files that could not be written.
-    pub write_errors: Vec<String>,
     /// Whether a signal stopped the run before every job had started.
     pub interrupted: bool,
 }
@@ -225,45 +242,45 @@ pub fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> 
         .context("cannot start the worker threads")
 }
 
-/// Runs every selected job of the plan that has no job file yet, on the
-/// current rayon pool, each writing its own file as it finishes. A job
-/// that panics or cannot write is noted as failed and the others still
+/// Runs every selected job of the plan that is not `finished`, on the
+/// current rayon pool, sending each to the database's writer as it
+/// finishes. A job that panics is noted as failed and the others still
 /// run. Once `interrupt` is set, no further job starts.
 pub fn run(
     sweep: &Sweep,
+    finished: &Finished,
+    writer: &SyncSender<FinishedJob>,
     progress: &Progress,
     interrupt: &Interrupt,
-    timings: &TimingLog,
 ) -> RunReport {
     let ran = AtomicU64::new(0);
     let failed = Mutex::new(BTreeMap::new());
-    let write_errors = Mutex::new(Vec::new());
     // Cells by index, not a list of jobs: a plan of millions is never held in memory.
     (0..sweep.plan.cross_len()).into_par_iter().for_each(|k| {
-        let p = sweep.plan.cell(k);
-        let id = p.id();
-        if interrupt.requested()
-            || sweep.plan.is_excluded(&p)
-            || !sweep.runs(k, &p)
-            || sweep.dir.is_finished(&id)
-        {
+        if interrupt.requested() || finished.contains(k) {
             return;
         }
-        let started = Instant::now();
+        let p = sweep.plan.cell(k);
+        if sweep.plan.is_excluded(&p) || !sweep.runs(k, &p) {
+            return;
+        }
         let result = catch_unwind(AssertUnwindSafe(|| {
             #[cfg(feature = "fault-injection")]
-            fault_injection::maybe_panic(&id);
-            run_job(sweep, &p)
+            fault_injection::maybe_panic(&p.id());
+            run_job(sweep, k, &p)
         }))
         .unwrap_or_else(|panic| Err(panic_message(&panic)));
-        match result {
-            Ok(writing) => {
+        let sent = result.and_then(|job| {
+            writer
+                .send(job)
+                .map_err(|_| "the database writer stopped".to_string())
+        });
+        match sent {
+            Ok(()) => {
                 ran.fetch_add(1, Ordering::Relaxed);
-                if let Err(e) = timings.record(&id, started.elapsed(), writing) {
-                    lock(&write_errors).push(format!("cannot write `timings.csv`: {e}"));
-                }
             }
             Err(why) => {
+                let id = p.id();
                 progress.error(&format!("sweep: job {id} failed: {why}"));
                 lock(&failed).insert(id, why);
             }
@@ -273,7 +290,6 @@ pub fn run(
     RunReport {
         ran: ran.into_inner(),
         failed: failed.into_inner().unwrap_or_else(|p| p.into_inner()),
-        write_errors: write_errors.into_inner().unwrap_or_else(|p| p.into_inner()),
         interrupted: interrupt.requested(),
     }
 }
@@ -299,28 +315,24 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Trains and writes one job; the time spent writing its files.
-fn run_job(sweep: &Sweep, p: &JobParams) -> Result<Duration, String> {
+/// Trains one job.
+fn run_job(sweep: &Sweep, position: u64, p: &JobParams) -> Result<FinishedJob, String> {
+    let started = Instant::now();
     let schedule = sweep.schedule_for(p);
     let mut rows: Vec<EpochRecord> = Vec::with_capacity(schedule.epochs as usize + 1);
     let trained = train(&p.job(), &schedule, &sweep.data.splits, |r| rows.push(*r));
-    let status = trained.outcome.status();
-    let id = p.id();
-    let writing = Instant::now();
-    if sweep.config.output.weights {
-        export::weights::write(
-            &sweep.dir,
-            &id,
-            &sweep.data.inputs,
-            &sweep.data.outputs,
-            &trained.initial_weights,
-            &trained.final_weights,
-        )
-        .map_err(|e| format!("{e:#}"))?;
-    }
-    // The job file last: its presence is what marks the job finished.
-    export::job_file::write_job(&sweep.dir, p, status, &rows).map_err(|e| format!("{e:#}"))?;
-    Ok(writing.elapsed())
+    Ok(FinishedJob {
+        position,
+        params: *p,
+        status: trained.outcome.status(),
+        rows,
+        weights: sweep
+            .config
+            .output
+            .weights
+            .then(|| [trained.initial_weights, trained.final_weights]),
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

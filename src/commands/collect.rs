@@ -1,10 +1,10 @@
-//! `sweep collect DIR`: the aggregates of a results folder that several
-//! shards filled.
+//! `sweep collect DIR`: the shards' databases merged into the folder's main
+//! one, and the exports written once every job is finished.
 
 use super::rebuild;
 use crate::cli::CollectArgs;
-use crate::export::{ResultsDir, recorded};
 use crate::grid::Plan;
+use crate::store::{MAIN_DB, ResultsDir, Store, StoreError};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -12,58 +12,74 @@ use std::process::ExitCode;
 /// Job ids listed when some are missing; the rest are counted.
 const LISTED: usize = 10;
 
-/// Checks that every job of the recorded config has its file, then writes
-/// the aggregates and prints the table; lists the missing jobs (exit
-/// status 1) otherwise, writing nothing.
+/// Merges every shard database of the folder into `results.db` (again and
+/// again gives the same database), then writes the exports and prints the
+/// table; lists the jobs not finished yet (exit status 1) otherwise,
+/// writing no export.
 pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
-    let recorded_path = args.dir.join("config.toml");
-    let text = std::fs::read_to_string(&recorded_path).with_context(|| {
-        format!(
-            "cannot read `{}`: `sweep collect` takes the results folder a sweep wrote, \
-             <output.dir>/<name>",
-            recorded_path.display()
-        )
-    })?;
-    let recorded = recorded::parse(&text).with_context(|| {
-        format!(
-            "`{}` is not a config.toml sweep wrote",
-            recorded_path.display()
-        )
-    })?;
-    let plan = Plan::new(&recorded.config.grid)?;
     let dir = ResultsDir::at(&args.dir);
+    let main = dir.file(MAIN_DB);
+    let shards = dir.shard_dbs();
+    let source = if main.exists() {
+        main.clone()
+    } else {
+        let first = shards.first().ok_or_else(|| StoreError::NotOurs {
+            path: main.clone(),
+            reason: "the folder holds no results database of sweep's; `sweep collect` takes \
+                     the results folder a sweep or its shards wrote, <output.dir>/<name>"
+                .into(),
+        })?;
+        dir.file(first)
+    };
+    let recording = Store::open_existing(&source)?.recording().clone();
+    let mut store = Store::open_for_run(&dir, MAIN_DB, recording, false)?;
+    for shard in &shards {
+        store
+            .merge(&dir.file(shard))
+            .with_context(|| format!("cannot merge `{shard}`"))?;
+    }
+    let config = store.recording().config.clone();
+    let plan = Plan::new(&config.grid)?;
+    let finished = store.finished()?;
 
-    let missing: Vec<String> = plan
-        .jobs()
-        .map(|p| p.id())
-        .filter(|id| !dir.is_finished(id))
-        .collect();
+    let (mut jobs, mut missing) = (0u64, Vec::new());
+    let mut unlisted = 0u64;
+    for (k, p) in plan.positioned_jobs() {
+        jobs += 1;
+        if !finished.contains(k) {
+            if missing.len() < LISTED {
+                missing.push(p.id());
+            } else {
+                unlisted += 1;
+            }
+        }
+    }
     if !missing.is_empty() {
         eprintln!(
-            "sweep collect: {} of {} jobs have no job file yet:",
-            missing.len(),
-            plan.jobs().count()
+            "sweep collect: {} of {jobs} jobs are not finished yet:",
+            missing.len() as u64 + unlisted
         );
-        for id in missing.iter().take(LISTED) {
+        for id in &missing {
             eprintln!("  {id}");
         }
-        if missing.len() > LISTED {
-            eprintln!("  … and {} more", missing.len() - LISTED);
+        if unlisted > 0 {
+            eprintln!("  … and {unlisted} more");
         }
         eprintln!("sweep collect: run the missing shards (or the sweep) again, then collect");
+        store.release()?;
         return Ok(ExitCode::from(1));
     }
 
     let rebuilt = rebuild(
         &dir,
-        &recorded.config,
+        &store,
         &plan,
-        recorded.net_shape,
         &BTreeMap::new(),
         args.no_plot,
         "sweep CONFIG".to_string(),
     );
     print!("{}", rebuilt.table.render());
-    rebuilt.counts.context("cannot write the aggregate files")?;
+    store.release()?;
+    rebuilt.counts.context("cannot write the exports")?;
     Ok(ExitCode::SUCCESS)
 }

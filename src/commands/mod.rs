@@ -2,19 +2,20 @@
 //! config with its data and plan, and rebuilding a folder's exports.
 
 pub mod collect;
+mod freshness;
 pub mod gradcheck;
 pub mod run;
 
 use crate::config::Config;
 use crate::data;
-use crate::export::ResultsDir;
-use crate::export::aggregate::{JobCounts, Row, write_aggregates};
+use crate::export::aggregate::{JobCounts, Row, SPREADSHEET_ROWS, write_aggregates};
 use crate::export::curves::Curves;
 use crate::export::plot::LossPlot;
+use crate::export;
 use crate::grid::Plan;
-use crate::nn::Dims;
 use crate::output::rule_table::RuleTable;
 use crate::runner::Loaded;
+use crate::store::{ResultsDir, Store};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -47,36 +48,91 @@ pub struct Rebuilt {
     pub counts: anyhow::Result<JobCounts>,
 }
 
-/// Writes `epochs.csv`, `summary.csv`, `curves.csv` and (unless `no_plot`)
-/// `loss.svg` from the job files of `plan`; `failed` (job id → why) get a
-/// row in `summary.csv`. `command` is how a person reruns the sweep, for
-/// the table's reproduce line. Shared by a run and by `sweep collect`.
+/// Writes every export from `store` for the jobs of `plan`: `config.toml`,
+/// `epochs.csv`, `summary.csv`, `curves.csv`, `timings.csv`, `loss.svg`
+/// (unless `no_plot`) and `weights.csv` (with `output.weights`); `failed`
+/// (job id → why) get a row in `summary.csv`. Exports already written from
+/// the same database contents and untouched since are kept: the table is
+/// then read from the database's figures. `command` is how a person reruns
+/// the sweep, for the table's reproduce line. Shared by a run and by
+/// `sweep collect`.
 pub fn rebuild(
     dir: &ResultsDir,
-    config: &Config,
+    store: &Store,
     plan: &Plan,
-    dims: Dims,
     failed: &BTreeMap<String, String>,
     no_plot: bool,
     command: String,
 ) -> Rebuilt {
+    let recording = store.recording();
+    let config = &recording.config;
     let target = config.stop.validation_loss_below;
     let mut table = RuleTable::new(&config.grid, target, command);
-    let mut curves = Curves::new(&config.grid, config.epochs);
-    let mut plot = LossPlot::new(&config.name, &config.grid, config.epochs);
-    let counts = write_aggregates(dir, plan.jobs(), dims, target, failed, |row| {
-        table.add(row);
-        if let Row::Finished(s, rows) = row {
-            curves.add(&s.params, s.outcome.status(), rows);
-            plot.add(&s.params, s.outcome.status(), rows);
+    let exports = export_names(config, no_plot);
+    let counts = (|| -> anyhow::Result<JobCounts> {
+        if failed.is_empty() && freshness::is_fresh(dir, store, &exports)? {
+            return table_from_figures(store, plan, &mut table);
         }
-    })
-    .and_then(|counts| {
+        let mut curves = Curves::new(&config.grid, config.epochs);
+        let mut plot = LossPlot::new(&config.name, &config.grid, config.epochs);
+        let counts = write_aggregates(dir, store, plan, failed, |row| match row {
+            Row::Finished(s, rows) => {
+                table.add(&s.params, &s.figures());
+                curves.add(&s.params, s.outcome.status(), rows);
+                plot.add(&s.params, s.outcome.status(), rows);
+            }
+            Row::Failed(p) => table.add_failed(p),
+        })?;
         curves.write(dir)?;
         if !no_plot {
             plot.write(dir)?;
         }
+        export::write_config(dir, store)?;
+        export::timings::write(dir, store, plan)?;
+        if config.output.weights {
+            export::weights::write(dir, store, plan, &recording.inputs, &recording.outputs)?;
+        }
+        if counts.epoch_rows > SPREADSHEET_ROWS {
+            eprintln!(
+                "sweep: note: epochs.csv has {} rows, more than a spreadsheet shows ({SPREADSHEET_ROWS}); \
+                 open curves.csv or summary.csv there, or query results.db",
+                counts.epoch_rows
+            );
+        }
+        freshness::record(dir, store, &exports)?;
         Ok(counts)
-    });
+    })();
     Rebuilt { table, counts }
+}
+
+/// The exports a rebuild writes.
+fn export_names(config: &Config, no_plot: bool) -> Vec<&'static str> {
+    let mut names = vec!["config.toml", "epochs.csv", "summary.csv", "curves.csv", "timings.csv"];
+    if !no_plot {
+        names.push("loss.svg");
+    }
+    if config.output.weights {
+        names.push("weights.csv");
+    }
+    names
+}
+
+/// The end table from the database's figures, when the exports are fresh.
+fn table_from_figures(
+    store: &Store,
+    plan: &Plan,
+    table: &mut RuleTable,
+) -> anyhow::Result<JobCounts> {
+    let mut counts = JobCounts::default();
+    store.for_each_figures(|position, figures| {
+        if position < plan.cross_len() {
+            let p = plan.cell(position);
+            if !plan.is_excluded(&p) {
+                table.add(&p, &figures);
+                counts.finished += 1;
+            }
+        }
+    })?;
+    counts.missing = plan.jobs().count() as u64 - counts.finished;
+    Ok(counts)
 }

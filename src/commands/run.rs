@@ -2,20 +2,22 @@
 
 use super::{load, rebuild};
 use crate::cli::RunArgs;
-use crate::export::timings::TimingLog;
 use crate::grid::Shard;
 use crate::interrupt::{self, Interrupt};
 use crate::output::{dry_run, progress::Progress};
 use crate::runner::{self, Sweep};
+use crate::store::read::Finished;
+use crate::store::writer::Writer;
+use crate::store::Store;
 use anyhow::Context;
 use std::process::ExitCode;
 use std::time::Instant;
 
 /// Runs the jobs of the config that are not finished yet, rebuilds the
-/// aggregates, and prints the table. A shard rebuilds them only when every
-/// job of the sweep is finished (it was the last), leaving them otherwise to
-/// the last shard or `sweep collect`. The exit status is decided at the end:
-/// 130 when interrupted, 1 when a job or a file failed, else 0.
+/// exports, and prints the table. A shard writes its own database only;
+/// `sweep collect` merges the shards and writes the exports. The exit
+/// status is decided at the end: 130 when interrupted, 1 when a job or a
+/// file failed, else 0.
 pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let interrupt = Interrupt::install().context("cannot catch Ctrl-C")?;
     let shard = match args.shard {
@@ -29,68 +31,73 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
         shard,
     )?;
     if args.dry_run {
-        print!("{}", dry_run::render(&sweep.census()));
+        let path = sweep.dir.file(&sweep.db_name());
+        let finished = match path.exists() {
+            true => Store::open_existing(&path)?.finished()?,
+            false => Finished::default(),
+        };
+        print!("{}", dry_run::render(&sweep.census(&finished)));
         return Ok(ExitCode::SUCCESS);
     }
 
-    let dims = sweep.data.splits.dims();
-    sweep
-        .dir
-        .prepare(&sweep.config, &sweep.data.sha256, dims, args.force)?;
-    let timings = TimingLog::open(&sweep.dir)?;
-    let pending = sweep.pending();
+    let store = Store::open_for_run(&sweep.dir, &sweep.db_name(), sweep.recording(), args.force)?;
+    let finished = store.finished()?;
+    let pending = sweep.pending(&finished);
     let progress = Progress::new(pending, args.quiet);
     progress.say(&format!(
         "sweep: {pending} jobs to run → {}",
         sweep.dir.root().display()
     ));
     let pool = runner::thread_pool(args.threads.map(|n| n.get()))?;
-    let report = pool.install(|| runner::run(&sweep, &progress, &interrupt, &timings));
+    let writer = Writer::start(store);
+    let sender = writer.sender();
+    let report =
+        pool.install(|| runner::run(&sweep, &finished, &sender, &progress, &interrupt));
+    drop(sender);
+    let written = writer.finish();
     progress.finish(report.ran);
+    let store = written.store;
+    let mut failed = report.failed;
+    for (id, why) in &written.failed {
+        progress.error(&format!("sweep: job {id} failed: {why}"));
+    }
+    failed.extend(written.failed);
 
-    let mut write_errors = report.write_errors;
-    if shard != Shard::ALL && !sweep.complete() {
+    let mut write_errors = Vec::new();
+    if shard != Shard::ALL {
         progress.say(&format!(
-            "sweep: shard {}/{} done; the shard that finishes last, or `sweep collect {}`, \
-             writes the aggregate files",
+            "sweep: shard {}/{} done; `sweep collect {}` merges the shards and writes the exports",
             shard.index,
             shard.count,
             sweep.dir.root().display()
         ));
     } else {
-        let aggregating = Instant::now();
+        let exporting = Instant::now();
         let command = match &args.config {
             Some(path) => format!("sweep {}", path.display()),
             None => "sweep".to_string(),
         };
-        let rebuilt = pool.install(|| {
-            rebuild(
-                &sweep.dir,
-                &sweep.config,
-                &sweep.plan,
-                dims,
-                &report.failed,
-                args.no_plot,
-                command,
-            )
-        });
+        let rebuilt = rebuild(&sweep.dir, &store, &sweep.plan, &failed, args.no_plot, command);
         print!("{}", rebuilt.table.render());
         match &rebuilt.counts {
             Ok(_) => progress.say(&format!(
-                "sweep: aggregates written in {:.2} s",
-                aggregating.elapsed().as_secs_f64()
+                "sweep: exports written in {:.2} s",
+                exporting.elapsed().as_secs_f64()
             )),
-            Err(e) => write_errors.push(format!("cannot write the aggregate files: {e:#}")),
+            Err(e) => write_errors.push(format!("cannot write the exports: {e:#}")),
         }
         if report.interrupted {
             let finished = rebuilt.counts.map_or_else(
                 |_| "some".to_string(),
-                |w| format!("{} of {}", w.finished, w.finished + w.missing),
+                |c| format!("{} of {}", c.finished, c.finished + c.missing),
             );
             eprintln!(
                 "sweep: interrupted with {finished} jobs finished; run the same command again to resume"
             );
         }
+    }
+    if let Err(e) = store.release() {
+        write_errors.push(format!("{e:#}"));
     }
     for e in &write_errors {
         eprintln!("sweep: error: {e}");
@@ -101,10 +108,10 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::from(interrupt::EXIT_STATUS));
     }
-    if !report.failed.is_empty() || !write_errors.is_empty() {
+    if !failed.is_empty() || !write_errors.is_empty() {
         eprintln!(
             "sweep: {} jobs failed; run the same command again to retry them",
-            report.failed.len()
+            failed.len()
         );
         return Ok(ExitCode::from(1));
     }

@@ -1,6 +1,7 @@
 //! Files that appear whole or not at all, and the names of their
 //! temporary files, which say which writer (host and process) left them.
 
+use crate::store::folder::temp_path;
 use anyhow::Context;
 use std::fs;
 use std::io::BufWriter;
@@ -20,20 +21,13 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Starts writing `path`.
     pub fn create(path: &Path) -> anyhow::Result<AtomicFile> {
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        // The writer's host and pid keep concurrent writers (shards, on one
-        // machine or on a shared file system) apart, and tell a later run on
-        // the same host whether the file was left by a process that died.
-        let tmp = path.with_file_name(format!(
-            ".{file_name}.{}.{}.tmp",
-            host_name(),
-            std::process::id()
-        ));
-        let file =
-            fs::File::create(&tmp).with_context(|| format!("cannot write `{}`", path.display()))?;
+        let tmp = temp_path(path);
+        // create_new: a file or a link already at that name is never followed.
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
         Ok(AtomicFile {
             path: path.to_path_buf(),
             tmp,
@@ -80,79 +74,10 @@ pub fn write_atomic(
     file.commit()
 }
 
-/// The host and process id in a temporary file's name `.<name>.<host>.<pid>.tmp`.
-pub(super) fn temp_file_writer(name: &str) -> Option<(&str, u32)> {
-    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
-    let (rest, pid) = rest.rsplit_once('.')?;
-    let (_, host) = rest.rsplit_once('.')?;
-    Some((host, pid.parse().ok()?))
-}
-
-/// This machine's name, as temporary files carry it (dots would be
-/// ambiguous in the file name, so they become dashes).
-pub(super) fn host_name() -> &'static str {
-    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    NAME.get_or_init(|| {
-        hostname()
-            .map(|h| h.trim().replace('.', "-"))
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| "localhost".into())
-    })
-}
-
-#[cfg(unix)]
-fn hostname() -> Option<String> {
-    nix::unistd::gethostname().ok()?.into_string().ok()
-}
-
-#[cfg(not(unix))]
-fn hostname() -> Option<String> {
-    std::env::var("COMPUTERNAME").ok()
-}
-
-/// Whether process `pid` of this host still runs: `kill(pid, 0)` delivers
-/// nothing and fails only for a process that is gone (ESRCH); a process
-/// of another user (EPERM) is running.
-#[cfg(unix)]
-pub(super) fn is_running(pid: u32) -> bool {
-    use nix::errno::Errno;
-    let Ok(pid) = i32::try_from(pid) else {
-        return false;
-    };
-    !matches!(
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
-        Err(Errno::ESRCH)
-    )
-}
-
-/// Without a way to ask here, every writer counts as running: a stale
-/// temporary file is left behind rather than another run's deleted.
-#[cfg(not(unix))]
-pub(super) fn is_running(_pid: u32) -> bool {
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::{self, Write};
-
-    #[test]
-    fn temp_file_names_carry_host_and_pid() {
-        assert_eq!(
-            temp_file_writer(".summary.csv.node-1.1234.tmp"),
-            Some(("node-1", 1234))
-        );
-        assert_eq!(temp_file_writer("summary.csv"), None);
-        assert_eq!(temp_file_writer(".x.tmp"), None);
-        let dir = tempfile::tempdir().unwrap();
-        let file = AtomicFile::create(&dir.path().join("a.csv")).unwrap();
-        let name = file.tmp.file_name().unwrap().to_string_lossy().into_owned();
-        assert_eq!(
-            temp_file_writer(&name),
-            Some((host_name(), std::process::id()))
-        );
-    }
 
     #[test]
     fn failed_write_leaves_no_file() {
@@ -164,14 +89,5 @@ mod tests {
         });
         assert!(result.is_err());
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
-    }
-
-    #[test]
-    fn this_process_runs_and_a_finished_one_does_not() {
-        assert!(is_running(std::process::id()));
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let pid = child.id();
-        child.wait().unwrap();
-        assert!(!is_running(pid));
     }
 }

@@ -1,7 +1,8 @@
 //! `curves.csv`: one row per epoch, one column per group of cells that
 //! differ only by seed, holding the group's mean training loss.
 
-use super::{ResultsDir, write_atomic};
+use super::write_atomic;
+use crate::store::ResultsDir;
 use crate::config::{GridConfig, Key};
 use crate::grid::JobParams;
 use crate::nn::{EpochRecord, Status};

@@ -1,22 +1,20 @@
-//! Results on disk: the folder layout, one module per file format, and the
-//! atomic write every file goes through.
+//! The files people open, each an export of the results database: one
+//! module per file format, and the atomic write every file goes through.
 
 pub mod aggregate;
 mod atomic;
 pub mod curves;
-pub mod job_file;
 pub mod plot;
-pub mod recorded;
-mod results_dir;
 pub mod summary;
 pub mod timings;
 pub mod weights;
 
 pub use atomic::{AtomicFile, write_atomic};
-pub use results_dir::{AGGREGATE_FILES, ResultsDir, ResultsError};
 
 use crate::config::Key;
 use crate::grid::JobParams;
+use crate::store::{ResultsDir, Store};
+use std::io::Write;
 
 /// Columns that name a job in `epochs.csv` and `summary.csv`: its id, then
 /// every axis.
@@ -29,4 +27,12 @@ pub fn param_values(p: &JobParams) -> Vec<String> {
     std::iter::once(p.id())
         .chain(Key::ALL.map(|k| p.value(k)))
         .collect()
+}
+
+/// Writes `config.toml`: the config as the database records it.
+pub fn write_config(dir: &ResultsDir, store: &Store) -> anyhow::Result<()> {
+    let text = store.config_text()?;
+    write_atomic(&dir.file("config.toml"), |w| {
+        Ok(w.write_all(text.as_bytes())?)
+    })
 }

@@ -4,7 +4,8 @@
 //! system libraries: text stays `<text>` for the viewer to render.
 
 use super::curves::training_loss;
-use super::{ResultsDir, write_atomic};
+use super::write_atomic;
+use crate::store::ResultsDir;
 use crate::config::GridConfig;
 use crate::grid::JobParams;
 use crate::nn::{EpochRecord, Rule, Status};

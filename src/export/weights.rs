@@ -1,32 +1,33 @@
-//! `weights/<job_id>.csv`: a job's initial and final weight matrices.
+//! `weights.csv`: each job's initial and final weight matrices, long form:
+//! one line per weight, the bias row last, one column value per output.
 
-use super::{ResultsDir, write_atomic};
+use super::write_atomic;
+use crate::grid::Plan;
 use crate::number::float;
-use ndarray::Array2;
+use crate::store::{ResultsDir, Store};
+use std::io::Write;
 
-/// Writes the two matrices, one row per input (the bias last) and one
-/// column per output class, each tagged `initial` or `final`.
+/// Writes `weights.csv` from `store`; `inputs` and `outputs` name the rows
+/// (the bias after the inputs) and the columns of W.
 pub fn write(
     dir: &ResultsDir,
-    job_id: &str,
+    store: &Store,
+    plan: &Plan,
     inputs: &[String],
-    classes: &[String],
-    initial: &Array2<f64>,
-    last: &Array2<f64>,
+    outputs: &[String],
 ) -> anyhow::Result<()> {
-    write_atomic(&dir.weights_file(job_id), |w| {
-        let mut out = csv::Writer::from_writer(w);
-        let mut header = vec!["weights".to_string(), "input".to_string()];
-        header.extend(classes.iter().cloned());
-        out.write_record(&header)?;
-        for (tag, matrix) in [("initial", initial), ("final", last)] {
-            for (i, row) in matrix.rows().into_iter().enumerate() {
-                let input = inputs.get(i).map_or("bias", String::as_str);
-                let mut record = vec![tag.to_string(), input.to_string()];
-                record.extend(row.iter().map(|&v| float(v)));
-                out.write_record(&record)?;
+    write_atomic(&dir.file("weights.csv"), |w| {
+        writeln!(w, "job_id,weights,input,output,value")?;
+        let mut current: Option<(u64, String)> = None;
+        store.for_each_weight(|position, kind, i, j, value| {
+            if current.as_ref().is_none_or(|(p, _)| *p != position) {
+                current = Some((position, plan.cell(position).id()));
             }
-        }
-        Ok(out.flush()?)
+            let id = &current.as_ref().expect("just set").1;
+            let input = inputs.get(i).map_or("bias", String::as_str);
+            let output = outputs.get(j).map_or("?", String::as_str);
+            writeln!(w, "{id},{kind},{input},{output},{}", float(value))?;
+            Ok(())
+        })
     })
 }

@@ -4,8 +4,7 @@
 
 use super::aligned::aligned;
 use crate::config::{GridConfig, Key};
-use crate::export::aggregate::Row;
-use crate::export::summary::JobSummary;
+use crate::store::read::JobFigures;
 use crate::grid::JobParams;
 use crate::nn::{Activation, Rule, Status};
 use std::collections::BTreeMap;
@@ -61,39 +60,33 @@ impl RuleTable {
         }
     }
 
-    /// Counts one row of `summary.csv`.
-    pub fn add(&mut self, row: Row<'_>) {
-        match row {
-            Row::Finished(s, _) => self.add_finished(s),
-            Row::Failed(p) => self.cells.entry((p.rule, p.activation)).or_default().failed += 1,
-        }
+    /// Counts a job that failed in this run.
+    pub fn add_failed(&mut self, p: &JobParams) {
+        self.cells.entry((p.rule, p.activation)).or_default().failed += 1;
     }
 
-    fn add_finished(&mut self, s: &JobSummary) {
-        let p = &s.params;
+    /// Counts a finished job.
+    pub fn add(&mut self, p: &JobParams, f: &JobFigures) {
         let tally = self.cells.entry((p.rule, p.activation)).or_default();
-        let status = s.outcome.status();
-        *tally.by_status.entry(status).or_default() += 1;
-        if let Some(epoch) = s.first_below_target {
+        *tally.by_status.entry(f.status).or_default() += 1;
+        if let Some(epoch) = f.first_below_target {
             tally.epochs_to_target.push(f64::from(epoch));
         }
         // A job that never trained has no final loss worth a median or a prize.
-        if !matches!(status, Status::Ok | Status::EarlyStop) {
+        if !matches!(f.status, Status::Ok | Status::EarlyStop) {
             return;
         }
-        let finite = |loss: f64| loss.is_finite().then_some(loss);
-        tally.final_train_loss.extend(finite(s.last.train.loss));
-        let validation = s.last.validation.and_then(|m| finite(m.loss));
-        tally.final_validation_loss.extend(validation);
-        let Some(loss) = validation.or(finite(s.last.train.loss)) else {
+        tally.final_train_loss.extend(f.final_train_loss);
+        tally.final_validation_loss.extend(f.final_validation_loss);
+        let Some(loss) = f.final_validation_loss.or(f.final_train_loss) else {
             return;
         };
         if self.best.as_ref().is_none_or(|b| loss < b.loss) {
             self.best = Some(Best {
                 params: *p,
                 loss,
-                on_validation: validation.is_some(),
-                test_error_rate: s.last.test.map(|m| m.error_rate),
+                on_validation: f.final_validation_loss.is_some(),
+                test_error_rate: f.final_test_error_rate,
             });
         }
     }

@@ -1,12 +1,10 @@
 //! `config.toml`, the recorded config: the resolved config, every default
 //! filled in, the data's hash, and the version of the tool that ran it.
 
-use super::{ResultsDir, write_atomic};
 use crate::config::Config;
 use crate::nn::Dims;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 
 /// The version written into `config.toml`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -112,17 +110,26 @@ fn flatten(prefix: &str, value: &toml::Value, out: &mut BTreeMap<String, String>
     }
 }
 
-/// Writes `config.toml`.
-pub fn write(
-    dir: &ResultsDir,
-    config: &Config,
-    data_sha256: &str,
-    dims: Dims,
-) -> anyhow::Result<()> {
-    let text = render(config, data_sha256, dims)?;
-    write_atomic(&dir.file("config.toml"), |w| {
-        Ok(w.write_all(text.as_bytes())?)
-    })
+/// What differs between the recorded run `old` and this one, `new` (both
+/// the text of a `config.toml`): one `key: recorded → now` line each, the
+/// data's content and sweep's version included.
+pub fn changes(old: &str, new: &str) -> anyhow::Result<Vec<String>> {
+    let (old, new) = (parse(old)?, parse(new)?);
+    let mut changes = differences(&old.config, &new.config)?;
+    if old.data_sha256 != new.data_sha256 {
+        changes.push(format!(
+            "  the data's content (SHA-256): {} → {}",
+            old.data_sha256, new.data_sha256
+        ));
+    }
+    // Another version may compute other numbers: not ours to mix.
+    if old.sweep_version != new.sweep_version {
+        changes.push(format!(
+            "  sweep_version: {} → {}",
+            old.sweep_version, new.sweep_version
+        ));
+    }
+    Ok(changes)
 }
 
 #[cfg(test)]

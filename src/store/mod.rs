@@ -1,0 +1,448 @@
+//! The results store: one SQLite database per results folder (per shard on
+//! a cluster), the source of truth that every file people open is exported
+//! from.
+//!
+//! A job is finished exactly when its rows are committed, in one
+//! transaction with the rest of its batch ([`writer`]). The database runs in
+//! WAL mode with `synchronous = NORMAL`: a crash of the process loses
+//! nothing committed, and a power failure can lose at most the last
+//! committed batches, whole — never part of a job. The first run records
+//! the config inside an exclusive transaction, so a run of another config
+//! is refused however the two are timed, and a lock row keeps two runs
+//! from writing one database at once (the second is refused, exit 2).
+
+pub mod folder;
+mod merge;
+pub mod read;
+pub mod recorded;
+pub mod schema;
+pub mod summary;
+pub mod writer;
+
+pub use folder::ResultsDir;
+
+use crate::config::Config;
+use crate::process::{host_name, is_running};
+use folder::EXPORTS;
+use crate::nn::Dims;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::path::{Path, PathBuf};
+
+/// The main database's file name.
+pub const MAIN_DB: &str = "results.db";
+
+/// A results folder or database that cannot take this run's results.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// It holds results of another config.
+    #[error(
+        "`{}` holds results of a different config; what changed (recorded → now):\n{changes}\n\
+         run with --force to delete those results and start afresh, \
+         or give the sweep another `name` or -o DIR",
+        dir.display()
+    )]
+    Changed {
+        /// The folder.
+        dir: PathBuf,
+        /// One line per changed key.
+        changes: String,
+    },
+    /// A file that is not sweep's database, or a damaged one.
+    #[error(
+        "`{}` is not a results database this version of sweep can use ({reason}); \
+         sweep leaves it as it is: move it away, or choose another folder with -o DIR",
+        path.display()
+    )]
+    NotOurs {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Another run is writing the same database.
+    #[error(
+        "`{}` is being written by another sweep (process {pid} on {host}); wait for it to \
+         finish, or run another shard or folder. If that run is gone for good (its machine \
+         crashed), delete the lock with: sqlite3 {} 'DELETE FROM lock'",
+        path.display(), path.display()
+    )]
+    Locked {
+        /// The database.
+        path: PathBuf,
+        /// The host of the run that holds it.
+        host: String,
+        /// Its process id.
+        pid: i64,
+    },
+    /// The folder holds files that are not sweep's, and no results database.
+    #[error(
+        "`{}` holds files sweep did not write ({files}) and no results database; \
+         sweep writes only into a new folder or one of its own: choose another with -o DIR \
+         or another `name`",
+        dir.display()
+    )]
+    Foreign {
+        /// The folder.
+        dir: PathBuf,
+        /// Some of the files.
+        files: String,
+    },
+    /// A file sweep would write is a symbolic link.
+    #[error(
+        "`{}` is a symbolic link; sweep does not write through links out of its results \
+         folder: remove it, or choose another folder with -o DIR",
+        path.display()
+    )]
+    Symlink {
+        /// The link.
+        path: PathBuf,
+    },
+    /// It cannot be created or written.
+    #[error("results folder `{}` cannot be written: {reason}; choose another with -o DIR", dir.display())]
+    Unwritable {
+        /// The folder.
+        dir: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What a results database records about the run that made it: everything
+/// an export needs besides the rows.
+#[derive(Debug, Clone)]
+pub struct Recording {
+    /// The resolved config, as `config.toml` holds it.
+    pub config: Config,
+    /// SHA-256 of the data.
+    pub data_sha256: String,
+    /// The net's shape.
+    pub dims: Dims,
+    /// Whether the split has a validation set, and a test set: a NULL loss
+    /// of a set it has is a NaN (SQLite keeps no NaN).
+    pub has_validation: bool,
+    /// See `has_validation`.
+    pub has_test: bool,
+    /// The input columns' names: the rows of W, before the bias.
+    pub inputs: Vec<String>,
+    /// One name per output: the columns of W.
+    pub outputs: Vec<String>,
+}
+
+/// An open results database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    recording: Recording,
+}
+
+fn sql_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |e| StoreError::Unwritable {
+        dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        reason: format!("`{}`: {e}", path.display()),
+    }
+}
+
+impl Store {
+    /// Opens (creating it if need be) the database `db_name` in `dir` for a
+    /// run of `recording`, and takes its lock. The folder is refused when it
+    /// holds files that are not sweep's and no database; the database when
+    /// it is not sweep's, fails SQLite's check after a crash, records
+    /// another config, or is locked by a live run. With `force` the
+    /// database and the exports it recorded are deleted first.
+    pub fn open_for_run(
+        dir: &ResultsDir,
+        db_name: &str,
+        recording: Recording,
+        force: bool,
+    ) -> Result<Store, StoreError> {
+        dir.check_own_files()?;
+        let path = dir.file(db_name);
+        if force && path.exists() {
+            let old = Store::open_existing(&path)?;
+            let exports = old.recorded_exports();
+            drop(old);
+            dir.remove(db_name, &exports)?;
+        }
+        dir.create()?;
+        let conn = open(&path)?;
+        let mut store = Store {
+            conn,
+            path,
+            recording,
+        };
+        store.initialise()?;
+        store.claim()?;
+        Ok(store)
+    }
+
+    /// Opens an existing database, to read it or to merge into: checks that
+    /// it is sweep's and reads what it records.
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        let not_ours = |reason: String| StoreError::NotOurs {
+            path: path.to_path_buf(),
+            reason,
+        };
+        if !path.exists() {
+            return Err(not_ours("there is no such file".into()));
+        }
+        let conn = open(path)?;
+        check_identity(&conn, path)?;
+        let text: String = conn
+            .query_row("SELECT value FROM meta WHERE key = 'config'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| not_ours(e.to_string()))?
+            .ok_or_else(|| not_ours("it records no config".into()))?;
+        let recorded = recorded::parse(&text).map_err(|e| not_ours(format!("{e:#}")))?;
+        let flag = |key: &str| -> Result<bool, StoreError> {
+            let v: Option<String> = conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
+                .map_err(|e| not_ours(e.to_string()))?;
+            Ok(v.as_deref() == Some("1"))
+        };
+        let names = |key: &str| -> Result<Vec<String>, StoreError> {
+            let v: Option<String> = conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
+                .map_err(|e| not_ours(e.to_string()))?;
+            Ok(v.map(|v| v.lines().map(String::from).collect())
+                .unwrap_or_default())
+        };
+        let recording = Recording {
+            config: recorded.config,
+            data_sha256: recorded.data_sha256,
+            dims: recorded.net_shape,
+            has_validation: flag("has_validation")?,
+            has_test: flag("has_test")?,
+            inputs: names("inputs")?,
+            outputs: names("outputs")?,
+        };
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            recording,
+        })
+    }
+
+    /// A new database gets its identity and tables; an existing one is
+    /// checked to be sweep's, and checked whole when the last run on it did
+    /// not end cleanly.
+    fn initialise(&mut self) -> Result<(), StoreError> {
+        let is_new: bool = self
+            .conn
+            .query_row("SELECT count(*) = 0 FROM sqlite_schema", [], |r| r.get(0))
+            .map_err(|e| self.not_ours(e.to_string()))?;
+        if is_new {
+            let sql = format!(
+                "BEGIN;\nPRAGMA application_id = {};\nPRAGMA user_version = {};\n{}COMMIT;",
+                schema::APPLICATION_ID,
+                schema::SCHEMA_VERSION,
+                schema::create_tables()
+            );
+            return self.conn.execute_batch(&sql).map_err(sql_error(&self.path));
+        }
+        check_identity(&self.conn, &self.path)?;
+        let clean: Option<String> = self.meta("clean")?;
+        if clean.as_deref() == Some("0") {
+            // The last run was killed: SQLite's journal makes that safe, but a
+            // power failure on a disk that lies about flushing might not be.
+            let verdict: String = self
+                .conn
+                .query_row("PRAGMA quick_check", [], |r| r.get(0))
+                .map_err(|e| self.not_ours(e.to_string()))?;
+            if verdict != "ok" {
+                return Err(self.not_ours(format!("SQLite's check found: {verdict}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records this run's config, or compares it with the recorded one, and
+    /// takes the lock: one exclusive transaction, so that of two runs
+    /// started at once the second sees what the first wrote.
+    fn claim(&mut self) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let recording = self.recording.clone();
+        let text = recorded::render(&recording.config, &recording.data_sha256, recording.dims)
+            .map_err(|e| StoreError::Unwritable {
+                dir: path.clone(),
+                reason: format!("{e:#}"),
+            })?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Exclusive)
+            .map_err(sql_error(&path))?;
+        let get = |key: &str| -> rusqlite::Result<Option<String>> {
+            tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
+        };
+        match get("config").map_err(sql_error(&path))? {
+            Some(old) => {
+                let changes = recorded::changes(&old, &text).map_err(|e| StoreError::NotOurs {
+                    path: path.clone(),
+                    reason: format!("{e:#}"),
+                })?;
+                if !changes.is_empty() {
+                    return Err(StoreError::Changed {
+                        dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+                        changes: changes.join("\n"),
+                    });
+                }
+            }
+            None => {
+                let bit = |b: bool| if b { "1" } else { "0" };
+                let (inputs, outputs) = (recording.inputs.join("\n"), recording.outputs.join("\n"));
+                for (key, value) in [
+                    ("config", text.as_str()),
+                    ("has_validation", bit(recording.has_validation)),
+                    ("has_test", bit(recording.has_test)),
+                    ("inputs", inputs.as_str()),
+                    ("outputs", outputs.as_str()),
+                    ("changes", "0"),
+                ] {
+                    tx.execute(
+                        "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                        params![key, value],
+                    )
+                    .map_err(sql_error(&path))?;
+                }
+            }
+        }
+        let holder: Option<(String, i64)> = tx
+            .query_row("SELECT host, pid FROM lock", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(sql_error(&path))?;
+        if let Some((host, pid)) = holder {
+            let ours = host == host_name();
+            let alive = !ours || u32::try_from(pid).is_ok_and(is_running);
+            if alive && !(ours && pid == i64::from(std::process::id())) {
+                return Err(StoreError::Locked { path, host, pid });
+            }
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO lock (only, host, pid) VALUES (1, ?1, ?2)",
+            params![host_name(), std::process::id()],
+        )
+        .map_err(sql_error(&path))?;
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('clean', '0')",
+            [],
+        )
+        .map_err(sql_error(&path))?;
+        tx.commit().map_err(sql_error(&path))
+    }
+
+    /// Gives up the lock and marks the database as closed cleanly.
+    pub fn release(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(
+                "BEGIN; DELETE FROM lock; \
+                 INSERT OR REPLACE INTO meta (key, value) VALUES ('clean', '1'); COMMIT;",
+            )
+            .map_err(sql_error(&self.path))
+    }
+
+    /// What the database records about its run.
+    pub fn recording(&self) -> &Recording {
+        &self.recording
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection, for the reader and writer of this module.
+    fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A meta value.
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(sql_error(&self.path))
+    }
+
+    /// Sets a meta value.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                params![key, value],
+            )
+            .map(|_| ())
+            .map_err(sql_error(&self.path))
+    }
+
+    /// The text of `config.toml`, as recorded.
+    pub fn config_text(&self) -> Result<String, StoreError> {
+        Ok(self.meta("config")?.unwrap_or_default())
+    }
+
+    /// The exports this database has written, by file name.
+    pub fn recorded_exports(&self) -> Vec<String> {
+        EXPORTS
+            .iter()
+            .filter(|name| {
+                self.meta(&format!("export:{name}"))
+                    .ok()
+                    .flatten()
+                    .is_some()
+            })
+            .map(|name| name.to_string())
+            .collect()
+    }
+
+    fn not_ours(&self, reason: String) -> StoreError {
+        StoreError::NotOurs {
+            path: self.path.clone(),
+            reason,
+        }
+    }
+}
+
+/// Opens `path` with the settings every connection uses.
+fn open(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(sql_error(path))?;
+    // WAL: readers never block the writer; NORMAL: a commit is durable
+    // against a crash of the process, and a power failure can lose only the
+    // last commits, whole.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;",
+    )
+    .map_err(|e| StoreError::NotOurs {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok(conn)
+}
+
+/// Refuses a database that is not one of sweep's, or of another layout.
+fn check_identity(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let not_ours = |reason: String| StoreError::NotOurs {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let pragma = |name: &str| -> Result<i32, StoreError> {
+        conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+            .map_err(|e| not_ours(e.to_string()))
+    };
+    if pragma("application_id")? != schema::APPLICATION_ID {
+        return Err(not_ours("it is not a sweep results database".into()));
+    }
+    let version = pragma("user_version")?;
+    if version != schema::SCHEMA_VERSION {
+        return Err(not_ours(format!(
+            "its tables are of layout {version}, this version of sweep uses {}",
+            schema::SCHEMA_VERSION
+        )));
+    }
+    Ok(())
+}

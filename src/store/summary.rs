@@ -1,0 +1,141 @@
+//! What a finished job comes to, summarised from its rows.
+
+use super::read::JobFigures;
+use crate::grid::JobParams;
+use crate::nn::{Dims, EpochRecord, Outcome, Status};
+use anyhow::Context;
+
+/// What a finished job comes to: its outcome, its last measurement, its best
+/// losses and when it first reached the target. `summary.csv` has one row
+/// of these per job, and the database keeps the figures in `jobs`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobSummary {
+    /// The job.
+    pub params: JobParams,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The last measurement.
+    pub last: EpochRecord,
+    /// Lowest finite training loss.
+    pub best_train_loss: Option<f64>,
+    /// Lowest finite validation loss and its epoch.
+    pub best_validation: Option<(f64, u32)>,
+    /// First epoch whose validation loss was below the target.
+    pub first_below_target: Option<u32>,
+}
+
+impl JobSummary {
+    /// Summarises a job's rows; `target` is `stop.validation_loss_below`.
+    pub fn new(
+        params: JobParams,
+        status: Status,
+        rows: &[EpochRecord],
+        dims: Dims,
+        target: Option<f64>,
+    ) -> anyhow::Result<JobSummary> {
+        let last = *rows.last().context("a job with no rows")?;
+        let outcome = match status {
+            Status::Ok => Outcome::Ok,
+            Status::Diverged => Outcome::Diverged { epoch: last.epoch },
+            Status::EarlyStop => Outcome::EarlyStop {
+                epoch: last.epoch,
+                validation_loss: last
+                    .validation
+                    .context("early stop without validation")?
+                    .loss,
+                target: target.context("early stop without a target")?,
+            },
+            Status::ShapeError => Outcome::ShapeError(
+                params
+                    .rule
+                    .check(dims, params.batch_size.0)
+                    .err()
+                    .context("a shape error for a rule that fits")?,
+            ),
+        };
+        let finite_min = |it: &mut dyn Iterator<Item = (f64, u32)>| {
+            it.filter(|(loss, _)| loss.is_finite())
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+        };
+        let val = || {
+            rows.iter()
+                .filter_map(|r| r.validation.map(|m| (m.loss, r.epoch)))
+        };
+        Ok(JobSummary {
+            params,
+            outcome,
+            last,
+            best_train_loss: finite_min(&mut rows.iter().map(|r| (r.train.loss, r.epoch)))
+                .map(|(loss, _)| loss),
+            best_validation: finite_min(&mut val()),
+            first_below_target: target
+                .and_then(|target| val().find(|(loss, _)| *loss < target).map(|(_, e)| e)),
+        })
+    }
+}
+
+impl JobSummary {
+    /// The figures the end table reads.
+    pub fn figures(&self) -> JobFigures {
+        let finite = |x: f64| x.is_finite().then_some(x);
+        JobFigures {
+            status: self.outcome.status(),
+            final_train_loss: finite(self.last.train.loss),
+            final_validation_loss: self.last.validation.and_then(|m| finite(m.loss)),
+            final_test_error_rate: self.last.test.map(|m| m.error_rate),
+            first_below_target: self.first_below_target,
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::config::{BatchSize, InitRange, LearningRate};
+    use crate::nn::metrics::Metrics;
+    use crate::nn::{Activation, Rule, Sampling};
+
+    pub fn params() -> JobParams {
+        JobParams {
+            rule: Rule::Matmul,
+            activation: Activation::Sigmoid,
+            learning_rate: LearningRate(0.1),
+            seed: 3,
+            batch_size: BatchSize(1),
+            sampling: Sampling::Random,
+            init_range: InitRange(0.5),
+        }
+    }
+
+    pub fn record(epoch: u32, train: f64, validation: f64) -> EpochRecord {
+        EpochRecord {
+            epoch,
+            train: Metrics {
+                loss: train,
+                error_rate: 0.5,
+            },
+            validation: Some(Metrics {
+                loss: validation,
+                error_rate: 0.25,
+            }),
+            test: None,
+        }
+    }
+
+    #[test]
+    fn summary_finds_best_and_first_below_target() {
+        let rows = vec![
+            record(0, 0.5, 0.6),
+            record(1, 0.2, 0.05),
+            record(2, 0.1, 0.08),
+        ];
+        let dims = Dims {
+            inputs_with_bias: 3,
+            outputs: 3,
+        };
+        let s = JobSummary::new(params(), Status::Ok, &rows, dims, Some(0.1)).unwrap();
+        assert_eq!(s.best_train_loss, Some(0.1));
+        assert_eq!(s.best_validation, Some((0.05, 1)));
+        assert_eq!(s.first_below_target, Some(1));
+    }
+}
