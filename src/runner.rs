@@ -330,7 +330,7 @@ fn run_job(sweep: &Sweep, position: u64, p: &JobParams) -> Result<FinishedJob, S
             .config
             .output
             .weights
-            .then(|| [trained.initial_weights, trained.final_weights]),
+            .then_some([trained.initial_weights, trained.final_weights]),
         seconds: started.elapsed().as_secs_f64(),
     })
 }

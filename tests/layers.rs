@@ -3,10 +3,10 @@
 //! round a circle. The order (docs/development.md) is
 //!
 //! ```text
-//! main → commands → cli → runner → output → export → grid → data → config → nn
+//! main → commands → cli → runner → output → export → store → grid → data → config → nn
 //! ```
 //!
-//! with small helpers at the bottom (`number`, `suggest` and `interrupt`,
+//! with small helpers at the bottom (`number`, `suggest`, `interrupt` and `process`,
 //! then `named`, whose macro uses `suggest`). So `nn`, the
 //! numerical core, compiles without anything above it.
 //!
@@ -18,13 +18,14 @@ use std::fs;
 use std::path::Path;
 
 /// Modules from the bottom up; a module may import from those before it.
-const LAYERS: [&[&str]; 12] = [
-    &["number", "suggest", "interrupt"],
+const LAYERS: [&[&str]; 13] = [
+    &["number", "suggest", "interrupt", "process"],
     &["named"],
     &["nn"],
     &["config"],
     &["data"],
     &["grid"],
+    &["store"],
     &["export"],
     &["output"],
     &["runner"],

@@ -46,14 +46,6 @@ fn signal(child: &Child, sig: i32) {
     assert_eq!(unsafe { libc::kill(child.id() as i32, sig) }, 0);
 }
 
-fn job_files(dir: &Path) -> usize {
-    fs::read_dir(dir.join("jobs")).map_or(0, |d| {
-        d.flatten()
-            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-            .count()
-    })
-}
-
 fn has_temp_file(dir: &Path) -> bool {
     fs::read_dir(dir).is_ok_and(|d| {
         d.flatten()
@@ -76,26 +68,6 @@ fn wait_until(child: &mut Child, mut ready: impl FnMut() -> bool) -> bool {
     panic!("sweep neither got there nor exited within a minute");
 }
 
-/// Every job file present is complete: it parses, and has epoch 0 to its last epoch.
-fn assert_job_files_whole(dir: &Path) {
-    for entry in fs::read_dir(dir.join("jobs")).unwrap().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
-            continue;
-        }
-        let epochs: Vec<u32> = rows(&entry.path())
-            .iter()
-            .map(|r| r["epoch"].parse().unwrap())
-            .collect();
-        assert!(!epochs.is_empty(), "{name} is empty");
-        assert_eq!(
-            epochs,
-            (0..epochs.len() as u32).collect::<Vec<_>>(),
-            "{name} is torn"
-        );
-    }
-}
-
 fn reference(tmp: &TempDir, config: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
     let out = tmp.path().join("reference");
     run_ok(&[config.to_str().unwrap()], &out);
@@ -108,11 +80,8 @@ fn rerun_resumes_only_the_missing_jobs() {
     run_ok(&[], tmp.path());
     let dir = tmp.path().join("grid");
     let before = results_bytes(&dir);
-    let mut removed = 0;
-    for entry in fs::read_dir(dir.join("jobs")).unwrap().flatten().step_by(7) {
-        fs::remove_file(entry.path()).unwrap();
-        removed += 1;
-    }
+    let removed = forget_jobs(&dir, 7);
+    assert_eq!(removed, 180 / 7 + 1);
     cargo_bin_cmd!("sweep")
         .arg("-o")
         .arg(tmp.path())
@@ -120,7 +89,7 @@ fn rerun_resumes_only_the_missing_jobs() {
         .success()
         .stderr(predicate::str::contains(format!("{removed} jobs to run")));
     assert!(before == results_bytes(&dir));
-    // All finished: a rerun only rewrites the aggregates.
+    // All finished: a rerun trains nothing and keeps the exports.
     cargo_bin_cmd!("sweep")
         .arg("-o")
         .arg(tmp.path())
@@ -177,7 +146,7 @@ fn sigint_keeps_finished_jobs_and_a_rerun_completes_identically() {
     let dir = out.join("long");
 
     let mut child = spawn(&config, &out);
-    assert!(wait_until(&mut child, || job_files(&dir) >= 2));
+    assert!(wait_until(&mut child, || finished_jobs(&dir) >= 2));
     signal(&child, libc::SIGINT);
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -186,13 +155,13 @@ fn sigint_keeps_finished_jobs_and_a_rerun_completes_identically() {
         stderr.contains("run the same command again to resume"),
         "{stderr}"
     );
-    let finished = job_files(&dir);
+    let finished = finished_jobs(&dir);
     assert!(
         (2..LONG_JOBS).contains(&finished),
         "{finished} jobs finished"
     );
-    assert_job_files_whole(&dir);
-    // The aggregates hold exactly the finished jobs.
+    assert_jobs_whole(&dir);
+    // The exports hold exactly the finished jobs.
     assert_eq!(rows(&dir.join("summary.csv")).len(), finished);
 
     run_ok(&[config.to_str().unwrap()], &out);
@@ -207,24 +176,40 @@ fn sigkill_at_any_moment_loses_nothing_that_finished() {
     let out = tmp.path().join("killed");
     let dir = out.join("long");
 
-    // Killed after the first job, halfway, and while a job file is being written.
-    for moment in ["first job", "halfway", "writing a job file"] {
+    // Killed after the first job, halfway, and at moments spread over a
+    // run (the writer commits a batch every 0.2 s, so some land mid-commit).
+    let moments = [
+        "first job",
+        "halfway",
+        "3 ms",
+        "40 ms",
+        "150 ms",
+        "210 ms",
+        "420 ms",
+    ];
+    for moment in moments {
         let mut child = spawn(&config, &out);
+        let started = Instant::now();
         let reached = wait_until(&mut child, || match moment {
-            "first job" => job_files(&dir) >= 1,
-            "halfway" => job_files(&dir) >= LONG_JOBS / 2,
-            _ => has_temp_file(&dir.join("jobs")),
+            "first job" => finished_jobs(&dir) >= 1,
+            "halfway" => finished_jobs(&dir) >= LONG_JOBS / 2,
+            ms => {
+                let ms: u64 = ms.trim_end_matches(" ms").parse().unwrap();
+                started.elapsed() >= Duration::from_millis(ms)
+            }
         });
         if reached {
             signal(&child, libc::SIGKILL);
         }
         child.wait().unwrap();
-        assert_job_files_whole(&dir);
-        assert!(job_files(&dir) <= LONG_JOBS, "{moment}");
+        if dir.join("results.db").exists() {
+            assert_jobs_whole(&dir);
+        }
+        assert!(finished_jobs(&dir) <= LONG_JOBS, "{moment}");
     }
 
-    // Killed while the aggregates are written: all jobs are done by now
-    // or after one more run, and each run ends by rewriting them.
+    // Killed while the exports are written: all jobs are done by now or
+    // after one more run, and each run ends by rewriting them.
     let mut caught = false;
     for _ in 0..20 {
         let mut child = spawn(&config, &out);
@@ -233,11 +218,11 @@ fn sigkill_at_any_moment_loses_nothing_that_finished() {
             signal(&child, libc::SIGKILL);
         }
         child.wait().unwrap();
-        if caught && job_files(&dir) == LONG_JOBS {
+        if caught && finished_jobs(&dir) == LONG_JOBS {
             break;
         }
     }
-    assert!(caught, "never saw the aggregates being written");
+    assert!(caught, "never saw the exports being written");
 
     run_ok(&[config.to_str().unwrap()], &out);
     let after = results_bytes(&dir);
@@ -276,8 +261,7 @@ fn a_panicking_job_is_recorded_and_the_others_finish() {
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["job_id"], victim);
     assert!(failed[0]["message"].contains("injected"));
-    assert!(!dir.join(format!("jobs/{victim}.csv")).exists());
-    assert_eq!(job_files(&dir), 8);
+    assert_eq!(finished_jobs(&dir), 8);
 
     // The rerun retries just that job.
     cargo_bin_cmd!("sweep")
@@ -366,8 +350,8 @@ impl Drop for Tmpfs {
 #[ignore = "mounts a tmpfs, which needs root; .ci/run runs it"]
 fn full_disk_fails_the_jobs_it_hits_and_loses_nothing() {
     let tmp = TempDir::new().unwrap();
-    // Room for the config and some job files (a page each), not for all of them.
-    let disk = Tmpfs::mount(&tmp.path().join("disk"), "100k");
+    // Room for the database and its first batches, not for every job.
+    let disk = Tmpfs::mount(&tmp.path().join("disk"), "400k");
     let output = cargo_bin_cmd!("sweep")
         .arg("-o")
         .arg(&disk.0)
@@ -376,14 +360,17 @@ fn full_disk_fails_the_jobs_it_hits_and_loses_nothing() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("No space left on device"), "{stderr}");
     assert!(
-        stderr.contains("jobs/"),
+        stderr.contains("disk is full") || stderr.contains("No space left on device"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("results.db") || stderr.contains("cannot write `"),
         "the error names the file: {stderr}"
     );
     let dir = disk.0.join("grid");
-    assert!(job_files(&dir) < 180);
-    assert_job_files_whole(&dir);
+    assert!(finished_jobs(&dir) < 180);
+    assert_jobs_whole(&dir);
 
     // With room again, the rerun completes and matches a clean run.
     disk.remount("size=64m");
@@ -394,22 +381,21 @@ fn full_disk_fails_the_jobs_it_hits_and_loses_nothing() {
 
 #[test]
 #[ignore = "mounts a tmpfs, which needs root; .ci/run runs it"]
-fn read_only_jobs_folder_fails_every_job_and_counts_none_finished() {
+fn read_only_results_folder_fails_cleanly_and_the_rerun_completes() {
     let tmp = TempDir::new().unwrap();
     let disk = Tmpfs::mount(&tmp.path().join("disk"), "64m");
-    // Record the config, then make only jobs/ read-only: a bind mount of it.
+    // Record the config, forget the jobs, then make the folder read-only.
     let config = write_config(&tmp, "epochs = 3\n[grid]\nseed = [1, 2]\n");
     run_ok(&[config.to_str().unwrap()], &disk.0);
-    let jobs = disk.0.join("small/jobs");
-    for entry in fs::read_dir(&jobs).unwrap().flatten() {
-        fs::remove_file(entry.path()).unwrap();
-    }
-    let bind = Tmpfs(jobs.clone());
+    let dir = disk.0.join("small");
+    let expected = results_bytes(&dir);
+    assert_eq!(forget_jobs(&dir, 1), 6);
+    let bind = Tmpfs(dir.clone());
     assert!(
         Command::new("mount")
             .args(["--bind"])
-            .arg(&jobs)
-            .arg(&jobs)
+            .arg(&dir)
+            .arg(&dir)
             .status()
             .unwrap()
             .success()
@@ -423,12 +409,15 @@ fn read_only_jobs_folder_fails_every_job_and_counts_none_finished() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("Read-only file system"), "{stderr}");
-    assert_eq!(job_files(&disk.0.join("small")), 0);
-    let summary = rows(&disk.0.join("small/summary.csv"));
-    assert_eq!(summary.len(), 6);
-    assert!(summary.iter().all(|r| r["status"] == "failed"));
+    assert_ne!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("readonly") || stderr.contains("Read-only"),
+        "{stderr}"
+    );
+    drop(bind);
+    assert_eq!(finished_jobs(&dir), 0, "nothing was counted as finished");
+    run_ok(&[config.to_str().unwrap()], &disk.0);
+    assert!(expected == results_bytes(&dir));
 }
 
 #[test]

@@ -32,8 +32,21 @@ fn three_concurrent_shards_give_the_single_runs_results() {
     for mut child in children {
         assert!(child.wait().unwrap().success());
     }
-    // The shard that finished last found every job there and wrote the aggregates.
-    assert!(results_bytes(&single.join("grid")) == results_bytes(&sharded.join("grid")));
+    // Each shard wrote its own database; collect merges them and exports.
+    let dir = sharded.join("grid");
+    for k in 0..3 {
+        assert!(dir.join(format!("results.shard-{k}-of-3.db")).is_file());
+    }
+    assert!(!dir.join("summary.csv").exists(), "shards write no exports");
+    collect(&dir).success();
+    assert!(results_bytes(&single.join("grid")) == results_bytes(&dir));
+    // Collecting again changes nothing.
+    collect(&dir).success();
+    assert!(results_bytes(&single.join("grid")) == results_bytes(&dir));
+}
+
+fn collect(dir: &std::path::Path) -> assert_cmd::assert::Assert {
+    cargo_bin_cmd!("sweep").arg("collect").arg(dir).assert()
 }
 
 #[test]
@@ -58,16 +71,13 @@ fn collect_writes_the_aggregates_once_every_shard_ran() {
         .assert()
         .code(1)
         .stderr(
-            predicate::str::contains("90 of 180 jobs have no job file yet")
+            predicate::str::contains("90 of 180 jobs are not finished yet")
                 .and(predicate::str::contains("… and 80 more")),
         );
     assert!(!dir.join("summary.csv").exists());
 
-    // The other shard, told not to finish the aggregates itself: collect does.
+    // The other shard; then collect merges both and writes the exports.
     run_ok(&["--shard", "1/2"], &out);
-    for name in ["summary.csv", "epochs.csv", "curves.csv", "loss.svg"] {
-        std::fs::remove_file(dir.join(name)).unwrap();
-    }
     cargo_bin_cmd!("sweep")
         .arg("collect")
         .arg(&dir)
@@ -96,7 +106,7 @@ fn an_interrupted_shard_resumes_to_the_same_results() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    while std::fs::read_dir(dir.join("jobs")).map_or(0, |d| d.count()) < 2 {
+    while shard_jobs(&dir.join("results.shard-0-of-2.db")) < 2 {
         assert!(child.try_wait().unwrap().is_none(), "the shard ended first");
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
@@ -106,9 +116,20 @@ fn an_interrupted_shard_resumes_to_the_same_results() {
 
     run_ok(&[config.to_str().unwrap(), "--shard", "1/2"], &out);
     run_ok(&[config.to_str().unwrap(), "--shard", "0/2"], &out);
+    collect(&dir).success();
     let single = tmp.path().join("single");
     run_ok(&[config.to_str().unwrap()], &single);
     assert!(results_bytes(&single.join("long")) == results_bytes(&dir));
+}
+
+/// Jobs committed to a shard's database so far.
+fn shard_jobs(path: &std::path::Path) -> i64 {
+    if !path.exists() {
+        return 0;
+    }
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.query_row("SELECT count(*) FROM jobs", [], |r| r.get(0))
+        .unwrap_or(0)
 }
 
 #[test]

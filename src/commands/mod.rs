@@ -8,10 +8,10 @@ pub mod run;
 
 use crate::config::Config;
 use crate::data;
+use crate::export;
 use crate::export::aggregate::{JobCounts, Row, SPREADSHEET_ROWS, write_aggregates};
 use crate::export::curves::Curves;
 use crate::export::plot::LossPlot;
-use crate::export;
 use crate::grid::Plan;
 use crate::output::rule_table::RuleTable;
 use crate::runner::Loaded;
@@ -107,7 +107,13 @@ pub fn rebuild(
 
 /// The exports a rebuild writes.
 fn export_names(config: &Config, no_plot: bool) -> Vec<&'static str> {
-    let mut names = vec!["config.toml", "epochs.csv", "summary.csv", "curves.csv", "timings.csv"];
+    let mut names = vec![
+        "config.toml",
+        "epochs.csv",
+        "summary.csv",
+        "curves.csv",
+        "timings.csv",
+    ];
     if !no_plot {
         names.push("loss.svg");
     }

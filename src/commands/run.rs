@@ -6,9 +6,9 @@ use crate::grid::Shard;
 use crate::interrupt::{self, Interrupt};
 use crate::output::{dry_run, progress::Progress};
 use crate::runner::{self, Sweep};
+use crate::store::Store;
 use crate::store::read::Finished;
 use crate::store::writer::Writer;
-use crate::store::Store;
 use anyhow::Context;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -51,8 +51,7 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let pool = runner::thread_pool(args.threads.map(|n| n.get()))?;
     let writer = Writer::start(store);
     let sender = writer.sender();
-    let report =
-        pool.install(|| runner::run(&sweep, &finished, &sender, &progress, &interrupt));
+    let report = pool.install(|| runner::run(&sweep, &finished, &sender, &progress, &interrupt));
     drop(sender);
     let written = writer.finish();
     progress.finish(report.ran);
@@ -77,7 +76,14 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
             Some(path) => format!("sweep {}", path.display()),
             None => "sweep".to_string(),
         };
-        let rebuilt = rebuild(&sweep.dir, &store, &sweep.plan, &failed, args.no_plot, command);
+        let rebuilt = rebuild(
+            &sweep.dir,
+            &store,
+            &sweep.plan,
+            &failed,
+            args.no_plot,
+            command,
+        );
         print!("{}", rebuilt.table.render());
         match &rebuilt.counts {
             Ok(_) => progress.say(&format!(

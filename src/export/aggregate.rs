@@ -76,14 +76,17 @@ pub fn write_aggregates(
     // A plan job with no rows is not finished; one that failed in this run
     // gets its row.
     let missing = |p: &JobParams,
-                       summary: &mut csv::Writer<_>,
-                       on_row: &mut dyn FnMut(Row<'_>),
-                       counts: &mut JobCounts|
+                   summary: &mut csv::Writer<_>,
+                   on_row: &mut dyn FnMut(Row<'_>),
+                   counts: &mut JobCounts|
      -> anyhow::Result<()> {
         if let Some(why) = failed.get(&p.id()) {
             let mut row = param_values(p);
             row.extend(["failed".to_string(), why.clone()]);
-            row.resize(param_columns().count() + SUMMARY_COLUMNS.len(), String::new());
+            row.resize(
+                param_columns().count() + SUMMARY_COLUMNS.len(),
+                String::new(),
+            );
             summary.write_record(row).with_context(summary_error)?;
             on_row(Row::Failed(p));
         }

@@ -2,11 +2,11 @@
 //! differ only by seed, holding the group's mean training loss.
 
 use super::write_atomic;
-use crate::store::ResultsDir;
 use crate::config::{GridConfig, Key};
 use crate::grid::JobParams;
 use crate::nn::{EpochRecord, Status};
 use crate::number::float;
+use crate::store::ResultsDir;
 use std::collections::HashMap;
 
 /// A job's training loss at each epoch 0..=`epochs`, where it has one.

@@ -5,10 +5,10 @@
 
 use super::curves::training_loss;
 use super::write_atomic;
-use crate::store::ResultsDir;
 use crate::config::GridConfig;
 use crate::grid::JobParams;
 use crate::nn::{EpochRecord, Rule, Status};
+use crate::store::ResultsDir;
 use plotters::coord::combinators::IntoLogRange;
 use plotters::prelude::*;
 use std::collections::BTreeMap;

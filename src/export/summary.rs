@@ -47,7 +47,7 @@ pub fn record(s: &JobSummary) -> Vec<String> {
             optional(l.test.map(|m| m.error_rate)),
         ])
         .collect()
-    }
+}
 
 fn optional(x: Option<f64>) -> String {
     x.map(float).unwrap_or_default()

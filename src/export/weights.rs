@@ -1,5 +1,5 @@
-//! `weights.csv`: each job's initial and final weight matrices, long form:
-//! one line per weight, the bias row last, one column value per output.
+//! `weights.csv`: each job's initial and final weight matrices, a line per
+//! row of W (the inputs, then the bias) with a column per output.
 
 use super::write_atomic;
 use crate::grid::Plan;
@@ -17,16 +17,20 @@ pub fn write(
     outputs: &[String],
 ) -> anyhow::Result<()> {
     write_atomic(&dir.file("weights.csv"), |w| {
-        writeln!(w, "job_id,weights,input,output,value")?;
-        let mut current: Option<(u64, String)> = None;
+        writeln!(w, "job_id,weights,input,{}", outputs.join(","))?;
+        let mut id = (u64::MAX, String::new());
         store.for_each_weight(|position, kind, i, j, value| {
-            if current.as_ref().is_none_or(|(p, _)| *p != position) {
-                current = Some((position, plan.cell(position).id()));
+            if id.0 != position {
+                id = (position, plan.cell(position).id());
             }
-            let id = &current.as_ref().expect("just set").1;
-            let input = inputs.get(i).map_or("bias", String::as_str);
-            let output = outputs.get(j).map_or("?", String::as_str);
-            writeln!(w, "{id},{kind},{input},{output},{}", float(value))?;
+            if j == 0 {
+                let input = inputs.get(i).map_or("bias", String::as_str);
+                write!(w, "{},{kind},{input}", id.1)?;
+            }
+            write!(w, ",{}", float(value))?;
+            if j + 1 == outputs.len() {
+                writeln!(w)?;
+            }
             Ok(())
         })
     })

@@ -4,9 +4,9 @@
 
 use super::aligned::aligned;
 use crate::config::{GridConfig, Key};
-use crate::store::read::JobFigures;
 use crate::grid::JobParams;
 use crate::nn::{Activation, Rule, Status};
+use crate::store::read::JobFigures;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 

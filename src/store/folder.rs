@@ -127,10 +127,16 @@ impl ResultsDir {
     /// Creates the folder and removes temporary files left by writers on
     /// this host that no longer run.
     pub fn create(&self) -> Result<(), StoreError> {
-        fs::create_dir_all(&self.root).map_err(|e| StoreError::Unwritable {
+        let unwritable = |e: std::io::Error| StoreError::Unwritable {
             dir: self.root.clone(),
             reason: e.to_string(),
-        })?;
+        };
+        fs::create_dir_all(&self.root).map_err(unwritable)?;
+        // A folder on a read-only mount opens, and its database fails only
+        // at the first write: ask first, to say why.
+        #[cfg(unix)]
+        nix::unistd::access(&self.root, nix::unistd::AccessFlags::W_OK)
+            .map_err(|errno| unwritable(std::io::Error::from(errno)))?;
         for entry in fs::read_dir(&self.root).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             if let Some((_, host, pid)) = temp_file_writer(&name)
@@ -226,7 +232,12 @@ mod tests {
             temp_file_writer(".summary.csv.node-1.1234.tmp"),
             Some(("summary.csv", "node-1", 1234))
         );
-        for not_ours in ["summary.csv", ".x.tmp", ".notes.txt.node.1.tmp", ".summary.csv.1.tmp"] {
+        for not_ours in [
+            "summary.csv",
+            ".x.tmp",
+            ".notes.txt.node.1.tmp",
+            ".summary.csv.1.tmp",
+        ] {
             assert_eq!(temp_file_writer(not_ours), None, "{not_ours}");
         }
         let name = temp_path(Path::new("/r/epochs.csv"));
@@ -239,10 +250,20 @@ mod tests {
 
     #[test]
     fn own_files_are_the_databases_journals_and_exports() {
-        for own in ["results.db", "results.db-wal", "results.shard-0-of-4.db-shm", "loss.svg"] {
+        for own in [
+            "results.db",
+            "results.db-wal",
+            "results.shard-0-of-4.db-shm",
+            "loss.svg",
+        ] {
             assert!(is_own(own), "{own}");
         }
-        for other in ["notes.txt", "results.shard-x-of-4.db", "jobs", "results.db.bak"] {
+        for other in [
+            "notes.txt",
+            "results.shard-x-of-4.db",
+            "jobs",
+            "results.db.bak",
+        ] {
             assert!(!is_own(other), "{other}");
         }
     }

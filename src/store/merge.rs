@@ -12,10 +12,12 @@ impl Store {
     /// Returns how many jobs it held.
     pub fn merge(&mut self, shard: &Path) -> Result<u64, StoreError> {
         let theirs = Store::open_existing(shard)?;
-        let changes = recorded::changes(&theirs.config_text()?, &self.config_text()?)
-            .map_err(|e| StoreError::NotOurs {
-                path: shard.to_path_buf(),
-                reason: format!("{e:#}"),
+        let changes =
+            recorded::changes(&theirs.config_text()?, &self.config_text()?).map_err(|e| {
+                StoreError::NotOurs {
+                    path: shard.to_path_buf(),
+                    reason: format!("{e:#}"),
+                }
             })?;
         if !changes.is_empty() {
             return Err(StoreError::Changed {

@@ -22,9 +22,9 @@ pub mod writer;
 pub use folder::ResultsDir;
 
 use crate::config::Config;
+use crate::nn::Dims;
 use crate::process::{host_name, is_running};
 use folder::EXPORTS;
-use crate::nn::Dims;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 
@@ -417,9 +417,12 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;",
     )
-    .map_err(|e| StoreError::NotOurs {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
+    .map_err(|e| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotOurs {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        },
+        _ => sql_error(path)(e),
     })?;
     Ok(conn)
 }

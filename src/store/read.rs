@@ -74,10 +74,7 @@ impl Store {
         &self,
         mut each: impl FnMut(u64, Status, &[EpochRecord]) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let (has_validation, has_test) = (
-            self.recording.has_validation,
-            self.recording.has_test,
-        );
+        let (has_validation, has_test) = (self.recording.has_validation, self.recording.has_test);
         let mut stmt = self.conn().prepare(
             "SELECT e.position, j.status, e.epoch, e.train_loss, e.train_error_rate, \
              e.validation_loss, e.validation_error_rate, e.test_loss, e.test_error_rate \
@@ -96,13 +93,16 @@ impl Store {
             }
             if current.is_none_or(|(p, _)| p != position) {
                 let name: String = row.get(1)?;
-                let status = Status::from_name(&name)
-                    .ok_or_else(|| anyhow!("job at position {position}: unknown status `{name}`"))?;
+                let status = Status::from_name(&name).ok_or_else(|| {
+                    anyhow!("job at position {position}: unknown status `{name}`")
+                })?;
                 current = Some((position, status));
             }
-            records.push(epoch_record(row, has_validation, has_test).with_context(|| {
-                format!("job at position {position}: a damaged row of `epochs`")
-            })?);
+            records.push(
+                epoch_record(row, has_validation, has_test).with_context(|| {
+                    format!("job at position {position}: a damaged row of `epochs`")
+                })?,
+            );
         }
         if let Some((p, status)) = current {
             each(p, status, &records)?;
@@ -112,10 +112,7 @@ impl Store {
 
     /// Calls `each` with every finished job's position and figures, in
     /// order of position.
-    pub fn for_each_figures(
-        &self,
-        mut each: impl FnMut(u64, JobFigures),
-    ) -> anyhow::Result<()> {
+    pub fn for_each_figures(&self, mut each: impl FnMut(u64, JobFigures)) -> anyhow::Result<()> {
         let mut stmt = self.conn().prepare(
             "SELECT position, status, final_train_loss, final_validation_loss, \
              final_test_error_rate, first_epoch_below_target FROM jobs ORDER BY position",
@@ -123,14 +120,17 @@ impl Store {
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let name: String = row.get(1)?;
-            each(row.get::<_, i64>(0)? as u64, JobFigures {
-                status: Status::from_name(&name)
-                    .ok_or_else(|| anyhow!("unknown status `{name}`"))?,
-                final_train_loss: row.get::<_, Option<f64>>(2)?.filter(|x| x.is_finite()),
-                final_validation_loss: row.get::<_, Option<f64>>(3)?.filter(|x| x.is_finite()),
-                final_test_error_rate: row.get(4)?,
-                first_below_target: row.get(5)?,
-            });
+            each(
+                row.get::<_, i64>(0)? as u64,
+                JobFigures {
+                    status: Status::from_name(&name)
+                        .ok_or_else(|| anyhow!("unknown status `{name}`"))?,
+                    final_train_loss: row.get::<_, Option<f64>>(2)?.filter(|x| x.is_finite()),
+                    final_validation_loss: row.get::<_, Option<f64>>(3)?.filter(|x| x.is_finite()),
+                    final_test_error_rate: row.get(4)?,
+                    first_below_target: row.get(5)?,
+                },
+            );
         }
         Ok(())
     }

@@ -3,8 +3,8 @@
 //! exactly when its batch commits; a crash loses the batch in flight (at
 //! most [`BATCH_TIME`] of work), never part of a job.
 
-use super::summary::JobSummary;
 use super::Store;
+use super::summary::JobSummary;
 use crate::grid::JobParams;
 use crate::nn::{EpochRecord, Status};
 use ndarray::Array2;
@@ -162,7 +162,8 @@ fn insert(tx: &Transaction, job: &FinishedJob, s: &JobSummary) -> rusqlite::Resu
     tx.prepare_cached(&format!("INSERT INTO jobs VALUES ({marks})"))?
         .execute(rusqlite::params_from_iter(values))?;
 
-    let mut epoch = tx.prepare_cached("INSERT INTO epochs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
+    let mut epoch =
+        tx.prepare_cached("INSERT INTO epochs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
     for r in &job.rows {
         let (v, t) = (r.validation, r.test);
         epoch.execute(params![

@@ -57,6 +57,14 @@ pub fn header(path: &Path) -> String {
         .to_string()
 }
 
+/// The files people open: every file but the databases (whose bytes
+/// depend on how the rows arrived) and `timings.csv` (wall times).
+fn is_export(path: &Path) -> bool {
+    let name = path.file_name().unwrap().to_string_lossy();
+    name != "timings.csv" && !name.starts_with("results.")
+}
+
+/// The bytes of every export in `dir`, by path.
 pub fn results_bytes(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut files = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -65,7 +73,7 @@ pub fn results_bytes(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.file_name().unwrap() != "timings.csv" {
+            } else if is_export(&path) {
                 files.insert(
                     path.strip_prefix(dir).unwrap().to_path_buf(),
                     fs::read(&path).unwrap(),
@@ -94,4 +102,62 @@ pub fn sweep_at(config: &Path, out: &Path) -> assert_cmd::assert::Assert {
         .arg("-o")
         .arg(out)
         .assert()
+}
+
+/// Jobs finished in the folder's results database (0 without one).
+pub fn finished_jobs(dir: &Path) -> usize {
+    let path = dir.join("results.db");
+    if !path.exists() {
+        return 0;
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    // A database still being created has no tables yet.
+    conn.query_row("SELECT count(*) FROM jobs", [], |r| r.get::<_, i64>(0))
+        .unwrap_or(0) as usize
+}
+
+/// The database passes SQLite's integrity check, and every job in it is
+/// whole: its epochs run from 0 to the last, as `epochs_run` says.
+pub fn assert_jobs_whole(dir: &Path) {
+    let conn = rusqlite::Connection::open(dir.join("results.db")).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let torn: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM jobs j WHERE \
+             (SELECT count(*) FROM epochs e WHERE e.position = j.position) != j.epochs_run + 1 \
+             OR (SELECT max(epoch) FROM epochs e WHERE e.position = j.position) != j.epochs_run",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(torn, 0, "jobs with missing epochs");
+}
+
+/// Deletes the finished jobs whose position is a multiple of `step` from
+/// the database, as if they had never run; returns how many.
+pub fn forget_jobs(dir: &Path, step: i64) -> usize {
+    let conn = rusqlite::Connection::open(dir.join("results.db")).unwrap();
+    let n = conn
+        .execute(&format!("DELETE FROM jobs WHERE position % {step} = 0"), [])
+        .unwrap();
+    for table in ["epochs", "timings", "weights"] {
+        conn.execute(
+            &format!("DELETE FROM {table} WHERE position NOT IN (SELECT position FROM jobs)"),
+            [],
+        )
+        .unwrap();
+    }
+    conn.execute(
+        "UPDATE meta SET value = value + 1 WHERE key = 'changes'",
+        [],
+    )
+    .unwrap();
+    n
 }
