@@ -68,6 +68,20 @@ impl CsvTable {
             });
         }
         let headers = if header {
+            // A name twice would make `inputs = ["a"]` ambiguous, and a
+            // change of columns invisible to the recorded config.
+            if let Some((k, name)) = named
+                .iter()
+                .enumerate()
+                .find(|(k, name)| named[..*k].contains(name))
+            {
+                return Err(DataError::DuplicateColumn {
+                    origin: origin.to_string(),
+                    name: name.clone(),
+                    first: named.iter().position(|n| n == name).unwrap_or(0),
+                    again: k,
+                });
+            }
             named
         } else {
             (0..rows[0].len()).map(|k| k.to_string()).collect()
@@ -194,6 +208,11 @@ mod tests {
     fn headerless_semicolon_file_names_columns_by_index() {
         let t = CsvTable::parse("t.csv", b"1;2;x\n3;4;y\n", b';', false).unwrap();
         assert_eq!(t.headers, ["0", "1", "2"]);
+        let twice = CsvTable::parse("t.csv", b"a,a,y\n1,2,x\n", b',', true).unwrap_err();
+        assert!(
+            twice.to_string().contains("`a` names columns 0 and 1"),
+            "{twice}"
+        );
         assert_eq!(t.len(), 2);
         assert_eq!(t.column(&Column::Index(1), "data.inputs").unwrap(), 1);
         assert_eq!(

@@ -36,6 +36,21 @@ pub enum DataError {
         /// What is wrong.
         message: String,
     },
+    /// Two columns with one name.
+    #[error(
+        "{origin}: `{name}` names columns {first} and {again}; give every column its own \
+         name in the header, or use header = false and name columns by index"
+    )]
+    DuplicateColumn {
+        /// Where the data came from.
+        origin: String,
+        /// The name.
+        name: String,
+        /// The first column with it, from 0.
+        first: usize,
+        /// The next.
+        again: usize,
+    },
     /// A header but no rows.
     #[error("{origin}: the file has no data rows")]
     Empty {

@@ -90,4 +90,16 @@ mod tests {
         assert!(result.is_err());
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
+
+    #[test]
+    fn a_link_planted_at_the_temporary_name_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("summary.csv");
+        let outside = dir.path().join("outside.txt");
+        fs::write(&outside, "keep me").unwrap();
+        std::os::unix::fs::symlink(&outside, temp_path(&target)).unwrap();
+        assert!(write_atomic(&target, |w| Ok(w.write_all(b"new")?)).is_err());
+        assert_eq!(fs::read_to_string(&outside).unwrap(), "keep me");
+        assert!(!target.exists());
+    }
 }

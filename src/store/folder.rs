@@ -76,7 +76,8 @@ impl ResultsDir {
     }
 
     /// Refuses a folder that is not sweep's to write in: one that holds
-    /// other files and no database, or where a file sweep writes is a link.
+    /// files and no database (sweep starts only in an empty or new folder),
+    /// or where a file sweep writes is a link.
     pub fn check_own_files(&self) -> Result<(), StoreError> {
         match fs::symlink_metadata(&self.root) {
             Err(_) => return Ok(()),
@@ -92,7 +93,7 @@ impl ResultsDir {
             dir: self.root.clone(),
             reason: e.to_string(),
         })?;
-        let mut foreign = Vec::new();
+        let (mut foreign, mut exports) = (Vec::new(), Vec::new());
         let mut has_db = false;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -104,6 +105,14 @@ impl ResultsDir {
             if entry.file_type().is_ok_and(|t| t.is_symlink()) {
                 return Err(StoreError::Symlink { path: entry.path() });
             }
+            if EXPORTS.contains(&name.as_str()) {
+                exports.push(name);
+            }
+        }
+        // Without a database, a file named like an export is not one sweep
+        // wrote (it records what it writes there): not ours to overwrite.
+        if !has_db {
+            foreign.extend(exports);
         }
         if !has_db && !foreign.is_empty() {
             foreign.sort();

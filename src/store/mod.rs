@@ -231,18 +231,30 @@ impl Store {
     /// checked to be sweep's, and checked whole when the last run on it did
     /// not end cleanly.
     fn initialise(&mut self) -> Result<(), StoreError> {
-        let is_new: bool = self
+        // IMMEDIATE: of two runs creating the database at once, one creates
+        // the tables and the other then finds them.
+        let tx = self
             .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql_error(&self.path))?;
+        let is_new: bool = tx
             .query_row("SELECT count(*) = 0 FROM sqlite_schema", [], |r| r.get(0))
-            .map_err(|e| self.not_ours(e.to_string()))?;
+            .map_err(|e| StoreError::NotOurs {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })?;
         if is_new {
             let sql = format!(
-                "BEGIN;\nPRAGMA application_id = {};\nPRAGMA user_version = {};\n{}COMMIT;",
+                "PRAGMA application_id = {};\nPRAGMA user_version = {};\n{}",
                 schema::APPLICATION_ID,
                 schema::SCHEMA_VERSION,
                 schema::create_tables()
             );
-            return self.conn.execute_batch(&sql).map_err(sql_error(&self.path));
+            tx.execute_batch(&sql).map_err(sql_error(&self.path))?;
+        }
+        tx.commit().map_err(sql_error(&self.path))?;
+        if is_new {
+            return Ok(());
         }
         check_identity(&self.conn, &self.path)?;
         let clean: Option<String> = self.meta("clean")?;
@@ -408,22 +420,28 @@ impl Store {
     }
 }
 
-/// Opens `path` with the settings every connection uses.
+/// Opens `path` with the settings every connection uses. A file that is
+/// already there must be sweep's before anything is set on it (turning on
+/// WAL would change another program's database).
 fn open(path: &Path) -> Result<Connection, StoreError> {
+    let existed = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
     let conn = Connection::open(path).map_err(sql_error(path))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(sql_error(path))?;
+    if existed {
+        check_identity(&conn, path)?;
+    }
     // WAL: readers never block the writer; NORMAL: a commit is durable
     // against a crash of the process, and a power failure can lose only the
     // last commits, whole.
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;",
-    )
-    .map_err(|e| match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotOurs {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        },
-        _ => sql_error(path)(e),
-    })?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+        .map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotOurs {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            },
+            _ => sql_error(path)(e),
+        })?;
     Ok(conn)
 }
 
@@ -435,9 +453,25 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     };
     let pragma = |name: &str| -> Result<i32, StoreError> {
         conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
-            .map_err(|e| not_ours(e.to_string()))
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::NotADatabase) => {
+                    not_ours("it is not a SQLite database".into())
+                }
+                _ => sql_error(path)(e),
+            })
     };
-    if pragma("application_id")? != schema::APPLICATION_ID {
+    let id = pragma("application_id")?;
+    if id == 0 {
+        // No identity yet: a database another run is creating this moment
+        // (or an empty one) holds no tables; anything else is not ours.
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .map_err(sql_error(path))?;
+        if tables == 0 {
+            return Ok(());
+        }
+    }
+    if id != schema::APPLICATION_ID {
         return Err(not_ours("it is not a sweep results database".into()));
     }
     let version = pragma("user_version")?;

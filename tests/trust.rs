@@ -1,0 +1,244 @@
+//! The results folder as a hostile user meets it: damaged or foreign
+//! databases, two runs at once, other people's files, links, duplicate
+//! column names, and exports edited by hand. Each is refused with nothing
+//! changed, or repaired from the database.
+
+mod common;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use common::*;
+use predicates::prelude::*;
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use tempfile::TempDir;
+
+/// Jobs long enough (a second or so) that two runs started together overlap.
+const LONG: &str = "name = \"long\"\nepochs = 1500\n[data]\ninputs = [\"petal_length\", \"petal_width\"]\n\
+                    [grid]\nrule = [\"matmul\", \"kronecker\"]\nseed = { from = 1, count = 10 }\n";
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_database_that_is_not_sweeps_is_refused_untouched() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("grid");
+    fs::create_dir(&dir).unwrap();
+    // Garbage, then a real SQLite database of some other program.
+    fs::write(dir.join("results.db"), b"not a database\n".repeat(100)).unwrap();
+    let before = fs::read(dir.join("results.db")).unwrap();
+    cargo_bin_cmd!("sweep")
+        .arg("-o")
+        .arg(tmp.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a results database"));
+    assert_eq!(fs::read(dir.join("results.db")).unwrap(), before);
+
+    fs::remove_file(dir.join("results.db")).unwrap();
+    let other = rusqlite::Connection::open(dir.join("results.db")).unwrap();
+    other
+        .execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine');")
+        .unwrap();
+    drop(other);
+    cargo_bin_cmd!("sweep")
+        .arg("-o")
+        .arg(tmp.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a sweep results database"));
+    let other = rusqlite::Connection::open(dir.join("results.db")).unwrap();
+    let text: String = other
+        .query_row("SELECT text FROM notes", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(text, "mine");
+    assert_eq!(files(&dir), ["results.db"], "no export was written");
+}
+
+#[test]
+fn two_configs_started_at_once_never_mix() {
+    let tmp = TempDir::new().unwrap();
+    let a = tmp.path().join("a.toml");
+    let b = tmp.path().join("b.toml");
+    fs::write(&a, LONG).unwrap();
+    fs::write(&b, LONG.replace("epochs = 1500", "epochs = 1400")).unwrap();
+    let out = tmp.path().join("out");
+    let children: Vec<_> = [&a, &b]
+        .map(|config| {
+            Command::new(assert_cmd::cargo::cargo_bin!("sweep"))
+                .arg(config)
+                .args(["-q", "-o"])
+                .arg(&out)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .into();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let codes: Vec<_> = outputs.iter().map(|o| o.status.code()).collect();
+    let refused = outputs
+        .iter()
+        .find(|o| o.status.code() == Some(2))
+        .unwrap_or_else(|| panic!("one run must be refused: {codes:?}"));
+    assert!(codes.contains(&Some(0)), "{codes:?}");
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        why.contains("different config") || why.contains("being written by another sweep"),
+        "{why}"
+    );
+    // The folder holds the winner's results, complete.
+    let winner = if codes[0] == Some(0) { &a } else { &b };
+    let reference = tmp.path().join("reference");
+    run_ok(&[winner.to_str().unwrap()], &reference);
+    assert!(results_bytes(&reference.join("long")) == results_bytes(&out.join("long")));
+}
+
+#[test]
+fn two_runs_of_one_config_at_once_train_no_job_twice() {
+    let tmp = TempDir::new().unwrap();
+    let config = write_config(&tmp, LONG);
+    let out = tmp.path().join("out");
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            Command::new(assert_cmd::cargo::cargo_bin!("sweep"))
+                .arg(&config)
+                .arg("-o")
+                .arg(&out)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let stderr: Vec<_> = outputs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        .collect();
+    let codes: Vec<_> = outputs.iter().map(|o| o.status.code()).collect();
+    // The second is refused while the first holds the lock.
+    assert!(
+        codes.contains(&Some(0)) && codes.contains(&Some(2)),
+        "{codes:?} {stderr:?}"
+    );
+    assert!(
+        stderr
+            .iter()
+            .any(|e| e.contains("being written by another sweep")),
+        "{stderr:?}"
+    );
+    assert!(
+        stderr.iter().any(|e| e.contains("20 jobs to run")),
+        "one run trained every job: {stderr:?}"
+    );
+    assert_eq!(finished_jobs(&out.join("long")), 20);
+}
+
+#[test]
+fn a_folder_of_other_files_is_refused() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("grid");
+    fs::create_dir(&dir).unwrap();
+    for (name, text) in [("summary.csv", "my own summary\n"), ("notes.txt", "mine\n")] {
+        fs::write(dir.join(name), text).unwrap();
+        cargo_bin_cmd!("sweep")
+            .arg("-o")
+            .arg(tmp.path())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("files sweep did not write"));
+        assert_eq!(fs::read_to_string(dir.join(name)).unwrap(), text);
+    }
+    assert_eq!(files(&dir), ["notes.txt", "summary.csv"]);
+}
+
+#[test]
+fn force_removes_only_what_sweep_wrote() {
+    let tmp = TempDir::new().unwrap();
+    let config = write_config(&tmp, "epochs = 3\n[grid]\nrule = \"matmul\"\n");
+    run_ok(&[config.to_str().unwrap()], tmp.path());
+    let dir = tmp.path().join("small");
+    // The user's files, one of them named like a temporary file of sweep's
+    // from another machine, one like a temporary file of no export.
+    let theirs = ["notes.txt", ".notes.tmp", ".summary.csv.otherhost.99.tmp"];
+    for name in theirs {
+        fs::write(dir.join(name), "mine\n").unwrap();
+    }
+    fs::write(&config, "epochs = 4\n[grid]\nrule = \"matmul\"\n").unwrap();
+    cargo_bin_cmd!("sweep")
+        .arg(&config)
+        .arg("-o")
+        .arg(tmp.path())
+        .args(["--force", "-q"])
+        .assert()
+        .success();
+    for name in theirs {
+        assert_eq!(
+            fs::read_to_string(dir.join(name)).unwrap(),
+            "mine\n",
+            "{name}"
+        );
+    }
+    assert_eq!(rows(&dir.join("summary.csv"))[0]["epochs_run"], "4");
+}
+
+#[test]
+fn links_are_not_followed_out_of_the_folder() {
+    let tmp = TempDir::new().unwrap();
+    let config = write_config(&tmp, "epochs = 3\n[grid]\nrule = \"matmul\"\n");
+    run_ok(&[config.to_str().unwrap()], tmp.path());
+    let dir = tmp.path().join("small");
+    let outside = tmp.path().join("precious.txt");
+    fs::write(&outside, "keep me\n").unwrap();
+    fs::remove_file(dir.join("timings.csv")).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("timings.csv")).unwrap();
+    sweep_at(&config, tmp.path())
+        .code(2)
+        .stderr(predicate::str::contains("is a symbolic link"));
+    assert_eq!(fs::read_to_string(&outside).unwrap(), "keep me\n");
+}
+
+#[test]
+fn duplicate_column_names_are_refused() {
+    let tmp = TempDir::new().unwrap();
+    fs::write(
+        tmp.path().join("d.csv"),
+        "a,a,y\n1,2,x\n2,1,z\n3,3,x\n0,1,z\n",
+    )
+    .unwrap();
+    let config = write_config(
+        &tmp,
+        "epochs = 2\n[data]\nsource = \"d.csv\"\ninputs = [1]\n",
+    );
+    sweep_at(&config, tmp.path())
+        .code(2)
+        .stderr(predicate::str::contains("`a` names columns 0 and 1"));
+    assert!(!tmp.path().join("small").exists());
+}
+
+#[test]
+fn an_edited_or_deleted_export_is_rewritten() {
+    let tmp = TempDir::new().unwrap();
+    run_ok(&[], tmp.path());
+    let dir = tmp.path().join("grid");
+    let before = results_bytes(&dir);
+    fs::write(dir.join("summary.csv"), "edited by hand\n").unwrap();
+    fs::remove_file(dir.join("curves.csv")).unwrap();
+    run_ok(&[], tmp.path());
+    assert!(before == results_bytes(&dir));
+}
