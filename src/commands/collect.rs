@@ -77,6 +77,7 @@ pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
         &BTreeMap::new(),
         args.no_plot,
         "sweep CONFIG".to_string(),
+        &crate::runner::thread_pool(None)?,
     );
     print!("{}", rebuilt.table.render());
     store.release()?;

@@ -54,8 +54,8 @@ pub struct Rebuilt {
 /// (job id → why) get a row in `summary.csv`. Exports already written from
 /// the same database contents and untouched since are kept: the table is
 /// then read from the database's figures. `command` is how a person reruns
-/// the sweep, for the table's reproduce line. Shared by a run and by
-/// `sweep collect`.
+/// the sweep, for the table's reproduce line; `pool` formats the big
+/// files. Shared by a run and by `sweep collect`.
 pub fn rebuild(
     dir: &ResultsDir,
     store: &Store,
@@ -63,6 +63,7 @@ pub fn rebuild(
     failed: &BTreeMap<String, String>,
     no_plot: bool,
     command: String,
+    pool: &rayon::ThreadPool,
 ) -> Rebuilt {
     let recording = store.recording();
     let config = &recording.config;
@@ -75,7 +76,7 @@ pub fn rebuild(
         }
         let mut curves = Curves::new(&config.grid, config.epochs);
         let mut plot = LossPlot::new(&config.name, &config.grid, config.epochs);
-        let counts = write_aggregates(dir, store, plan, failed, |row| match row {
+        let counts = write_aggregates(dir, store, plan, failed, pool, |row| match row {
             Row::Finished(s, rows) => {
                 table.add(&s.params, &s.figures());
                 curves.add(&s.params, s.outcome.status(), rows);

@@ -83,6 +83,7 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
             &failed,
             args.no_plot,
             command,
+            &pool,
         );
         print!("{}", rebuilt.table.render());
         match &rebuilt.counts {

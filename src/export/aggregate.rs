@@ -1,5 +1,10 @@
-//! `epochs.csv` and `summary.csv`, rebuilt from the database in plan order,
-//! streaming: one job's rows are in memory at a time.
+//! `epochs.csv` and `summary.csv`, rebuilt from the database in plan order.
+//!
+//! The plan is cut into chunks of positions; the worker threads read and
+//! format a few chunks at a time, each through its own connection, and
+//! the chunks are written in order. Formatting floats is most of the work
+//! (a million jobs make about 850 MB of text), so it is what runs in
+//! parallel, and memory stays bounded by the chunks in flight.
 
 use super::summary::{self, SUMMARY_COLUMNS};
 use super::{AtomicFile, param_columns, param_values};
@@ -8,8 +13,10 @@ use crate::nn::{EpochRecord, Status};
 use crate::store::summary::JobSummary;
 use crate::store::{ResultsDir, Store};
 use anyhow::Context;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::ops::Range;
 
 /// Columns of `epochs.csv` after the parameters.
 pub const EPOCH_COLUMNS: [&str; 8] = [
@@ -25,6 +32,9 @@ pub const EPOCH_COLUMNS: [&str; 8] = [
 
 /// The most rows a sheet of Excel or LibreOffice holds.
 pub const SPREADSHEET_ROWS: u64 = 1_048_576;
+
+/// Plan positions per chunk: a few MB of text for long jobs.
+const CHUNK: u64 = 1024;
 
 /// A row of `summary.csv`.
 #[derive(Debug, Clone, Copy)]
@@ -46,81 +56,143 @@ pub struct JobCounts {
     pub epoch_rows: u64,
 }
 
+/// A chunk of the plan, read and formatted.
+#[derive(Debug, Default)]
+struct Chunk {
+    epochs: Vec<u8>,
+    summary: Vec<u8>,
+    rows: Vec<Owned>,
+    counts: JobCounts,
+}
+
+/// A row of `summary.csv`, owned, to hand to `on_row` in order.
+#[derive(Debug)]
+enum Owned {
+    Finished(JobSummary, Vec<EpochRecord>),
+    Failed(JobParams),
+}
+
 /// Rebuilds `epochs.csv` and `summary.csv` from `store` for the jobs of
-/// `plan`, in plan order. A job in `failed` (job id → why) that is not
-/// finished gets a `failed` row in `summary.csv`. Each row is also handed
-/// to `on_row`.
+/// `plan`, in plan order, on `pool`. A job in `failed` (job id → why) that
+/// is not finished gets a `failed` row in `summary.csv`. Each row is also
+/// handed to `on_row`, in order.
 pub fn write_aggregates(
     dir: &ResultsDir,
     store: &Store,
     plan: &Plan,
     failed: &BTreeMap<String, String>,
+    pool: &rayon::ThreadPool,
     mut on_row: impl FnMut(Row<'_>),
 ) -> anyhow::Result<JobCounts> {
-    let recording = store.recording();
-    let (dims, target) = (recording.dims, recording.config.stop.validation_loss_below);
-    let mut counts = JobCounts::default();
     let cannot_write = |name: &str| format!("cannot write `{}`", dir.file(name).display());
-    let epochs_error = || cannot_write("epochs.csv");
-    let summary_error = || cannot_write("summary.csv");
     let mut epochs_file = AtomicFile::create(&dir.file("epochs.csv"))?;
     let mut summary_file = AtomicFile::create(&dir.file("summary.csv"))?;
-    let mut summary = csv::Writer::from_writer(summary_file.writer());
-    summary
-        .write_record(param_columns().chain(SUMMARY_COLUMNS))
-        .with_context(summary_error)?;
-    let epochs = epochs_file.writer();
     let header: Vec<&str> = param_columns().chain(EPOCH_COLUMNS).collect();
-    writeln!(epochs, "{}", header.join(",")).with_context(epochs_error)?;
+    writeln!(epochs_file.writer(), "{}", header.join(","))
+        .with_context(|| cannot_write("epochs.csv"))?;
+    let header: Vec<&str> = param_columns().chain(SUMMARY_COLUMNS).collect();
+    writeln!(summary_file.writer(), "{}", header.join(","))
+        .with_context(|| cannot_write("summary.csv"))?;
 
+    let ranges: Vec<Range<u64>> = (0..plan.cross_len().div_ceil(CHUNK))
+        .map(|c| c * CHUNK..((c + 1) * CHUNK).min(plan.cross_len()))
+        .collect();
+    let in_flight = 2 * pool.current_num_threads().max(1);
+    let mut counts = JobCounts::default();
+    for window in ranges.chunks(in_flight) {
+        // Each chunk reads through a connection of its own: a connection
+        // is not shared between threads.
+        let readers = window
+            .iter()
+            .map(|_| store.reader())
+            .collect::<Result<Vec<_>, _>>()?;
+        let chunks: Vec<anyhow::Result<Chunk>> = pool.install(|| {
+            readers
+                .into_par_iter()
+                .zip(window.par_iter())
+                .map(|(reader, range)| chunk(&reader, plan, range.clone(), failed))
+                .collect()
+        });
+        for chunk in chunks {
+            let chunk = chunk?;
+            epochs_file
+                .writer()
+                .write_all(&chunk.epochs)
+                .with_context(|| cannot_write("epochs.csv"))?;
+            summary_file
+                .writer()
+                .write_all(&chunk.summary)
+                .with_context(|| cannot_write("summary.csv"))?;
+            for row in &chunk.rows {
+                on_row(match row {
+                    Owned::Finished(s, rows) => Row::Finished(s, rows),
+                    Owned::Failed(p) => Row::Failed(p),
+                });
+            }
+            counts.finished += chunk.counts.finished;
+            counts.missing += chunk.counts.missing;
+            counts.epoch_rows += chunk.counts.epoch_rows;
+        }
+    }
+    epochs_file.commit()?;
+    summary_file.commit()?;
+    Ok(counts)
+}
+
+/// The lines of the plan's jobs at `positions`.
+fn chunk(
+    store: &Store,
+    plan: &Plan,
+    positions: Range<u64>,
+    failed: &BTreeMap<String, String>,
+) -> anyhow::Result<Chunk> {
+    let recording = store.recording();
+    let (dims, target) = (recording.dims, recording.config.stop.validation_loss_below);
+    let mut c = Chunk::default();
+    let mut summary = csv::Writer::from_writer(Vec::new());
     // A plan job with no rows is not finished; one that failed in this run
     // gets its row.
-    let missing = |p: &JobParams,
-                   summary: &mut csv::Writer<_>,
-                   on_row: &mut dyn FnMut(Row<'_>),
-                   counts: &mut JobCounts|
-     -> anyhow::Result<()> {
-        if let Some(why) = failed.get(&p.id()) {
-            let mut row = param_values(p);
-            row.extend(["failed".to_string(), why.clone()]);
-            row.resize(
-                param_columns().count() + SUMMARY_COLUMNS.len(),
-                String::new(),
-            );
-            summary.write_record(row).with_context(summary_error)?;
-            on_row(Row::Failed(p));
-        }
-        counts.missing += 1;
-        Ok(())
-    };
-    let mut plan_jobs = plan.positioned_jobs().peekable();
-    store.for_each_job(|position, status, rows| {
-        // Plan jobs before this one have no rows: not finished.
+    let missing =
+        |p: JobParams, c: &mut Chunk, summary: &mut csv::Writer<Vec<u8>>| -> anyhow::Result<()> {
+            if let Some(why) = failed.get(&p.id()) {
+                let mut row = param_values(&p);
+                row.extend(["failed".to_string(), why.clone()]);
+                row.resize(
+                    param_columns().count() + SUMMARY_COLUMNS.len(),
+                    String::new(),
+                );
+                summary.write_record(row)?;
+                c.rows.push(Owned::Failed(p));
+            }
+            c.counts.missing += 1;
+            Ok(())
+        };
+    let mut plan_jobs = positions
+        .clone()
+        .map(|k| (k, plan.cell(k)))
+        .filter(|(_, p)| !plan.is_excluded(p))
+        .peekable();
+    store.for_each_job(positions, |position, status, rows| {
         while let Some((_, p)) = plan_jobs.next_if(|(k, _)| *k < position) {
-            missing(&p, &mut summary, &mut on_row, &mut counts)?;
+            missing(p, &mut c, &mut summary)?;
         }
         let Some((_, p)) = plan_jobs.next_if(|(k, _)| *k == position) else {
             return Ok(()); // excluded by the config: stored, not exported
         };
         let s = JobSummary::new(p, status, rows, dims, target)
             .with_context(|| format!("job {} in `results.db`", p.id()))?;
-        write_rows(epochs, &p, status, rows).with_context(epochs_error)?;
-        counts.epoch_rows += rows.len() as u64;
-        summary
-            .write_record(summary::record(&s))
-            .with_context(summary_error)?;
-        on_row(Row::Finished(&s, rows));
-        counts.finished += 1;
+        write_rows(&mut c.epochs, &p, status, rows)?;
+        summary.write_record(summary::record(&s))?;
+        c.counts.epoch_rows += rows.len() as u64;
+        c.counts.finished += 1;
+        c.rows.push(Owned::Finished(s, rows.to_vec()));
         Ok(())
     })?;
     for (_, p) in plan_jobs {
-        missing(&p, &mut summary, &mut on_row, &mut counts)?;
+        missing(p, &mut c, &mut summary)?;
     }
-    summary.flush().with_context(summary_error)?;
-    drop(summary);
-    epochs_file.commit()?;
-    summary_file.commit()?;
-    Ok(counts)
+    c.summary = summary.into_inner().map_err(|e| e.into_error())?;
+    Ok(c)
 }
 
 /// A job's lines of `epochs.csv`.

@@ -359,6 +359,16 @@ impl Store {
             .map_err(sql_error(&self.path))
     }
 
+    /// Another connection to the same database, for reading it from
+    /// another thread.
+    pub fn reader(&self) -> Result<Store, StoreError> {
+        Ok(Store {
+            conn: open(&self.path)?,
+            path: self.path.clone(),
+            recording: self.recording.clone(),
+        })
+    }
+
     /// What the database records about its run.
     pub fn recording(&self) -> &Recording {
         &self.recording

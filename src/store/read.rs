@@ -68,10 +68,11 @@ impl Store {
         Ok(finished)
     }
 
-    /// Calls `each` with every finished job's position, status and rows,
-    /// in order of position.
+    /// Calls `each` with the position, status and rows of every finished
+    /// job whose position is in `positions`, in order of position.
     pub fn for_each_job(
         &self,
+        positions: std::ops::Range<u64>,
         mut each: impl FnMut(u64, Status, &[EpochRecord]) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         let (has_validation, has_test) = (self.recording.has_validation, self.recording.has_test);
@@ -79,9 +80,11 @@ impl Store {
             "SELECT e.position, j.status, e.epoch, e.train_loss, e.train_error_rate, \
              e.validation_loss, e.validation_error_rate, e.test_loss, e.test_error_rate \
              FROM epochs e JOIN jobs j ON j.position = e.position \
+             WHERE e.position >= ?1 AND e.position < ?2 \
              ORDER BY e.position, e.epoch",
         )?;
-        let mut rows = stmt.query([])?;
+        let bound = |p: u64| i64::try_from(p).unwrap_or(i64::MAX);
+        let mut rows = stmt.query([bound(positions.start), bound(positions.end)])?;
         let mut current: Option<(u64, Status)> = None;
         let mut records = Vec::new();
         while let Some(row) = rows.next()? {

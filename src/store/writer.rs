@@ -134,11 +134,9 @@ fn commit(store: &mut Store, batch: &[FinishedJob]) -> anyhow::Result<()> {
 }
 
 fn insert(tx: &Transaction, job: &FinishedJob, s: &JobSummary) -> rusqlite::Result<()> {
+    // Only jobs with no rows run (rows are committed whole, a job's with
+    // it), so there is nothing of this job's to replace.
     let position = job.position as i64;
-    for table in super::schema::JOB_TABLES {
-        tx.prepare_cached(&format!("DELETE FROM {table} WHERE position = ?1"))?
-            .execute([position])?;
-    }
     let p = &job.params;
     let last = &s.last;
     let mut values: Vec<rusqlite::types::Value> = vec![position.into(), p.id().into()];
