@@ -98,21 +98,25 @@ pub fn write_aggregates(
         .map(|c| c * CHUNK..((c + 1) * CHUNK).min(plan.cross_len()))
         .collect();
     let in_flight = 2 * pool.current_num_threads().max(1);
-    let mut counts = JobCounts::default();
-    for window in ranges.chunks(in_flight) {
-        // Each chunk reads through a connection of its own: a connection
-        // is not shared between threads.
-        let readers = window
+    // Each chunk reads through a connection of its own, opened here: a
+    // connection is not shared between threads.
+    let readers = |window: &[Range<u64>]| {
+        window
             .iter()
             .map(|_| store.reader())
-            .collect::<Result<Vec<_>, _>>()?;
-        let chunks: Vec<anyhow::Result<Chunk>> = pool.install(|| {
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let read = |window: &[Range<u64>], readers: Vec<Store>| -> Vec<anyhow::Result<Chunk>> {
+        pool.install(|| {
             readers
                 .into_par_iter()
                 .zip(window.par_iter())
                 .map(|(reader, range)| chunk(&reader, plan, range.clone(), failed))
                 .collect()
-        });
+        })
+    };
+    let mut counts = JobCounts::default();
+    let mut write = |chunks: Vec<anyhow::Result<Chunk>>| -> anyhow::Result<()> {
         for chunk in chunks {
             let chunk = chunk?;
             epochs_file
@@ -133,7 +137,24 @@ pub fn write_aggregates(
             counts.missing += chunk.counts.missing;
             counts.epoch_rows += chunk.counts.epoch_rows;
         }
+        Ok(())
+    };
+    // The next window is read and formatted while this one is written.
+    let mut windows = ranges.chunks(in_flight);
+    let first = windows.next().unwrap_or(&[]);
+    let mut ready = read(first, readers(first)?);
+    for window in windows {
+        let next_readers = readers(window)?;
+        let (next, written) = std::thread::scope(|scope| {
+            let next = scope.spawn(|| read(window, next_readers));
+            let written = write(std::mem::take(&mut ready));
+            (next.join(), written)
+        });
+        written?;
+        ready = next.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     }
+    write(ready)?;
+    drop(write);
     epochs_file.commit()?;
     summary_file.commit()?;
     Ok(counts)
