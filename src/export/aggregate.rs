@@ -154,7 +154,6 @@ pub fn write_aggregates(
         ready = next.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     }
     write(ready)?;
-    drop(write);
     epochs_file.commit()?;
     summary_file.commit()?;
     Ok(counts)
