@@ -38,7 +38,7 @@ import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 total = sum(float(r["seconds"]) for r in rows)
 writing = sum(float(r["write_seconds"]) for r in rows)
-print(f"writing job files: {writing:.2f} s of {total:.2f} s of job time ({writing / total:.0%})")
+print(f"committing to results.db: {writing:.2f} s of {total:.2f} s of job time ({writing / total:.0%}), on the writer thread beside the training")
 PY
 
 echo "== plan: 10,000,000 cells counted by --dry-run (bench/plan10m.toml)"

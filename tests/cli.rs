@@ -260,14 +260,14 @@ fn csv_source_is_read_relative_to_the_config_and_weights_are_written() {
     );
 }
 
-/// `results/grid/` holds the default grid's committed summary and config;
-/// any change of numbers must be a deliberate commit of new golden files
-/// (rerun `sweep` in the repository and commit them).
+/// `tests/golden/grid/` holds the default grid's committed summary and
+/// config; any change of numbers must be a deliberate commit of new golden
+/// files (see tests/golden/README.md).
 #[test]
 fn golden_results_of_the_default_grid_are_reproduced() {
     let tmp = TempDir::new().unwrap();
     run_ok(&[], tmp.path());
-    let golden = repo("results/grid");
+    let golden = repo("tests/golden/grid");
     let mut compared = 0;
     for name in ["summary.csv", "config.toml", "curves.csv", "loss.svg"] {
         let Ok(expected) = fs::read(golden.join(name)) else {

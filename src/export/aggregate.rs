@@ -33,8 +33,9 @@ pub const EPOCH_COLUMNS: [&str; 8] = [
 /// The most rows a sheet of Excel or LibreOffice holds.
 pub const SPREADSHEET_ROWS: u64 = 1_048_576;
 
-/// Plan positions per chunk: a few MB of text for long jobs.
-const CHUNK: u64 = 1024;
+/// Plan positions per chunk: about 2 MB of text for jobs of 20 epochs, so
+/// that the chunks in flight stay within a few tens of MB.
+const CHUNK: u64 = 512;
 
 /// A row of `summary.csv`.
 #[derive(Debug, Clone, Copy)]

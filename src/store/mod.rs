@@ -362,8 +362,13 @@ impl Store {
     /// Another connection to the same database, for reading it from
     /// another thread.
     pub fn reader(&self) -> Result<Store, StoreError> {
+        let conn = open(&self.path)?;
+        // A reader scans once, in order: a small page cache is enough, and
+        // keeps the memory of many readers small.
+        conn.execute_batch("PRAGMA cache_size = -256;")
+            .map_err(sql_error(&self.path))?;
         Ok(Store {
-            conn: open(&self.path)?,
+            conn,
             path: self.path.clone(),
             recording: self.recording.clone(),
         })
