@@ -144,7 +144,14 @@ fn two_runs_of_one_config_at_once_train_no_job_twice() {
     }
     let trained: usize = stderr
         .iter()
-        .filter_map(|e| e.split(" jobs to run").next()?.rsplit(' ').next()?.parse().ok())
+        .filter_map(|e| {
+            e.split(" jobs to run")
+                .next()?
+                .rsplit(' ')
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })
         .sum();
     assert_eq!(trained, 20, "no job was trained twice: {stderr:?}");
     assert_eq!(finished_jobs(&out.join("long")), 20);
