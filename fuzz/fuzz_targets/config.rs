@@ -20,7 +20,7 @@ fuzz_target!(|bytes: &[u8]| {
                     inputs_with_bias: 3,
                     outputs: 3,
                 };
-                let _ = sweep::export::recorded::render(&config, "", dims);
+                let _ = sweep::store::recorded::render(&config, "", dims);
             }
         }
         // Rendering the message walks the text to find line and column.

@@ -89,7 +89,6 @@ pub fn rebuild(
             plot.write(dir)?;
         }
         export::write_config(dir, store)?;
-        export::timings::write(dir, store, plan)?;
         if config.output.weights {
             export::weights::write(dir, store, plan, &recording.inputs, &recording.outputs)?;
         }

@@ -1,4 +1,5 @@
-//! `epochs.csv` and `summary.csv`, rebuilt from the database in plan order.
+//! `epochs.csv`, `summary.csv` and `timings.csv`, rebuilt from the database
+//! in plan order.
 //!
 //! The plan is cut into chunks of positions; the worker threads read and
 //! format a few chunks at a time, each through its own connection, and
@@ -7,6 +8,7 @@
 //! parallel, and memory stays bounded by the chunks in flight.
 
 use super::summary::{self, SUMMARY_COLUMNS};
+use super::timings::{self, TIMING_COLUMNS};
 use super::{AtomicFile, param_columns, param_values};
 use crate::grid::{JobParams, Plan};
 use crate::nn::{EpochRecord, Status};
@@ -62,6 +64,7 @@ pub struct JobCounts {
 struct Chunk {
     epochs: Vec<u8>,
     summary: Vec<u8>,
+    timings: Vec<u8>,
     rows: Vec<Owned>,
     counts: JobCounts,
 }
@@ -73,7 +76,7 @@ enum Owned {
     Failed(JobParams),
 }
 
-/// Rebuilds `epochs.csv` and `summary.csv` from `store` for the jobs of
+/// Rebuilds `epochs.csv`, `summary.csv` and `timings.csv` from `store` for the jobs of
 /// `plan`, in plan order, on `pool`. A job in `failed` (job id → why) that
 /// is not finished gets a `failed` row in `summary.csv`. Each row is also
 /// handed to `on_row`, in order.
@@ -94,6 +97,9 @@ pub fn write_aggregates(
     let header: Vec<&str> = param_columns().chain(SUMMARY_COLUMNS).collect();
     writeln!(summary_file.writer(), "{}", header.join(","))
         .with_context(|| cannot_write("summary.csv"))?;
+    let mut timings_file = AtomicFile::create(&dir.file("timings.csv"))?;
+    writeln!(timings_file.writer(), "{}", TIMING_COLUMNS.join(","))
+        .with_context(|| cannot_write("timings.csv"))?;
 
     let ranges: Vec<Range<u64>> = (0..plan.cross_len().div_ceil(CHUNK))
         .map(|c| c * CHUNK..((c + 1) * CHUNK).min(plan.cross_len()))
@@ -128,6 +134,10 @@ pub fn write_aggregates(
                 .writer()
                 .write_all(&chunk.summary)
                 .with_context(|| cannot_write("summary.csv"))?;
+            timings_file
+                .writer()
+                .write_all(&chunk.timings)
+                .with_context(|| cannot_write("timings.csv"))?;
             for row in &chunk.rows {
                 on_row(match row {
                     Owned::Finished(s, rows) => Row::Finished(s, rows),
@@ -157,6 +167,7 @@ pub fn write_aggregates(
     write(ready)?;
     epochs_file.commit()?;
     summary_file.commit()?;
+    timings_file.commit()?;
     Ok(counts)
 }
 
@@ -193,6 +204,13 @@ fn chunk(
         .map(|k| (k, plan.cell(k)))
         .filter(|(_, p)| !plan.is_excluded(p))
         .peekable();
+    store.for_each_timing(positions.clone(), |position, seconds, writing| {
+        let p = plan.cell(position);
+        if !plan.is_excluded(&p) {
+            timings::write_line(&mut c.timings, &p.id(), seconds, writing)?;
+        }
+        Ok(())
+    })?;
     store.for_each_job(positions, |position, status, rows| {
         while let Some((_, p)) = plan_jobs.next_if(|(k, _)| *k < position) {
             missing(p, &mut c, &mut summary)?;

@@ -39,6 +39,9 @@ pub struct Curves {
     names: Vec<String>,
     sum: Vec<Vec<f64>>,
     count: Vec<Vec<u32>>,
+    /// The last job's group and column: the seed varies fastest, so most
+    /// jobs share their group with the job before them.
+    last: Option<(JobParams, usize)>,
 }
 
 impl Curves {
@@ -51,6 +54,7 @@ impl Curves {
             names: Vec::new(),
             sum: Vec::new(),
             count: Vec::new(),
+            last: None,
         }
     }
 
@@ -71,15 +75,23 @@ impl Curves {
 
     /// Adds one finished job.
     pub fn add(&mut self, p: &JobParams, status: Status, rows: &[EpochRecord]) {
-        let name = self.name(p);
-        let width = self.epochs as usize + 1;
-        let next = self.names.len();
-        let col = *self.columns.entry(name.clone()).or_insert(next);
-        if col == next {
-            self.names.push(name);
-            self.sum.push(vec![0.0; width]);
-            self.count.push(vec![0; width]);
-        }
+        let group = JobParams { seed: 0, ..*p };
+        let col = match self.last {
+            Some((last, col)) if last == group => col,
+            _ => {
+                let name = self.name(p);
+                let width = self.epochs as usize + 1;
+                let next = self.names.len();
+                let col = *self.columns.entry(name.clone()).or_insert(next);
+                if col == next {
+                    self.names.push(name);
+                    self.sum.push(vec![0.0; width]);
+                    self.count.push(vec![0; width]);
+                }
+                self.last = Some((group, col));
+                col
+            }
+        };
         for (e, loss) in training_loss(status, rows, self.epochs) {
             self.sum[col][e as usize] += loss;
             self.count[col][e as usize] += 1;

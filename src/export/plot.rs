@@ -54,6 +54,9 @@ pub struct LossPlot {
     by_activation: bool,
     panels: Vec<String>,
     bands: BTreeMap<(usize, Rule), Band>,
+    /// The last job's parameters and panel: most jobs share their panel
+    /// with the job before them.
+    last: Option<(JobParams, usize)>,
 }
 
 impl LossPlot {
@@ -65,23 +68,34 @@ impl LossPlot {
             by_activation: grid.activation.0.len() >= grid.learning_rate.0.len(),
             panels: Vec::new(),
             bands: BTreeMap::new(),
+            last: None,
         }
     }
 
     /// Adds one finished job.
     pub fn add(&mut self, p: &JobParams, status: Status, rows: &[EpochRecord]) {
-        let label = if self.by_activation {
-            format!("activation = {}", p.activation)
-        } else {
-            format!("learning rate = {}", p.learning_rate)
+        let same_panel = |q: &JobParams| match self.by_activation {
+            true => q.activation == p.activation,
+            false => q.learning_rate == p.learning_rate,
         };
-        let panel = match self.panels.iter().position(|l| *l == label) {
-            Some(k) => k,
-            None => {
-                self.panels.push(label);
-                self.panels.len() - 1
+        let panel = match self.last {
+            Some((q, panel)) if same_panel(&q) => panel,
+            _ => {
+                let label = if self.by_activation {
+                    format!("activation = {}", p.activation)
+                } else {
+                    format!("learning rate = {}", p.learning_rate)
+                };
+                match self.panels.iter().position(|l| *l == label) {
+                    Some(k) => k,
+                    None => {
+                        self.panels.push(label);
+                        self.panels.len() - 1
+                    }
+                }
             }
         };
+        self.last = Some((*p, panel));
         let band = self
             .bands
             .entry((panel, p.rule))

@@ -449,14 +449,28 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
     // WAL: readers never block the writer; NORMAL: a commit is durable
     // against a crash of the process, and a power failure can lose only the
     // last commits, whole.
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-        .map_err(|e| match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotOurs {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            },
-            _ => sql_error(path)(e),
-        })?;
+    // Switching to WAL needs the file to itself, and SQLite answers "busy"
+    // at once rather than wait while another run is creating the database.
+    let mut waited = std::time::Duration::ZERO;
+    let wal = loop {
+        match conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;") {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && waited < std::time::Duration::from_secs(10) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                waited += std::time::Duration::from_millis(5);
+            }
+            other => break other,
+        }
+    };
+    wal.map_err(|e| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotOurs {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        },
+        _ => sql_error(path)(e),
+    })?;
     Ok(conn)
 }
 

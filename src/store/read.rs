@@ -138,15 +138,19 @@ impl Store {
         Ok(())
     }
 
-    /// Calls `each` with every job's position and timings, in order of position.
+    /// Calls `each` with the position and timings of every job whose
+    /// position is in `positions`, in order of position.
     pub fn for_each_timing(
         &self,
+        positions: std::ops::Range<u64>,
         mut each: impl FnMut(u64, f64, f64) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT position, seconds, write_seconds FROM timings ORDER BY position")?;
-        let mut rows = stmt.query([])?;
+        let mut stmt = self.conn().prepare(
+            "SELECT position, seconds, write_seconds FROM timings \
+             WHERE position >= ?1 AND position < ?2 ORDER BY position",
+        )?;
+        let bound = |p: u64| i64::try_from(p).unwrap_or(i64::MAX);
+        let mut rows = stmt.query([bound(positions.start), bound(positions.end)])?;
         while let Some(row) = rows.next()? {
             each(row.get::<_, i64>(0)? as u64, row.get(1)?, row.get(2)?)?;
         }
