@@ -27,6 +27,25 @@ fn files(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Runs `sweep CONFIG -o OUT` for both configs at the same moment and
+/// waits for both.
+fn at_once(configs: [&Path; 2], out: &Path) -> Vec<std::process::Output> {
+    let children = configs.map(|config| {
+        Command::new(assert_cmd::cargo::cargo_bin!("sweep"))
+            .arg(config)
+            .arg("-o")
+            .arg(out)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    });
+    children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect()
+}
+
 #[test]
 fn a_database_that_is_not_sweeps_is_refused_untouched() {
     let tmp = TempDir::new().unwrap();
@@ -71,22 +90,7 @@ fn two_configs_started_at_once_never_mix() {
     fs::write(&a, LONG).unwrap();
     fs::write(&b, LONG.replace("epochs = 1500", "epochs = 1400")).unwrap();
     let out = tmp.path().join("out");
-    let children: Vec<_> = [&a, &b]
-        .map(|config| {
-            Command::new(assert_cmd::cargo::cargo_bin!("sweep"))
-                .arg(config)
-                .args(["-q", "-o"])
-                .arg(&out)
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .into();
-    let outputs: Vec<_> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
+    let outputs = at_once([&a, &b], &out);
     let codes: Vec<_> = outputs.iter().map(|o| o.status.code()).collect();
     let refused = outputs
         .iter()
@@ -110,22 +114,7 @@ fn two_runs_of_one_config_at_once_train_no_job_twice() {
     let tmp = TempDir::new().unwrap();
     let config = write_config(&tmp, LONG);
     let out = tmp.path().join("out");
-    let children: Vec<_> = (0..2)
-        .map(|_| {
-            Command::new(assert_cmd::cargo::cargo_bin!("sweep"))
-                .arg(&config)
-                .arg("-o")
-                .arg(&out)
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let outputs: Vec<_> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
+    let outputs = at_once([&config, &config], &out);
     let stderr: Vec<_> = outputs
         .iter()
         .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
