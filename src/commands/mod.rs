@@ -15,6 +15,7 @@ use crate::export::plot::LossPlot;
 use crate::grid::Plan;
 use crate::output::rule_table::RuleTable;
 use crate::runner::Loaded;
+use crate::store::folder::EXPORTS;
 use crate::store::{ResultsDir, Store};
 use anyhow::Context;
 use std::collections::BTreeMap;
@@ -105,22 +106,17 @@ pub fn rebuild(
     Rebuilt { table, counts }
 }
 
-/// The exports a rebuild writes.
+/// The exports a rebuild writes: all of them, but the plot with
+/// `--no-plot` and the weights unless the config keeps them.
 fn export_names(config: &Config, no_plot: bool) -> Vec<&'static str> {
-    let mut names = vec![
-        "config.toml",
-        "epochs.csv",
-        "summary.csv",
-        "curves.csv",
-        "timings.csv",
-    ];
-    if !no_plot {
-        names.push("loss.svg");
-    }
-    if config.output.weights {
-        names.push("weights.csv");
-    }
-    names
+    EXPORTS
+        .into_iter()
+        .filter(|&name| match name {
+            "loss.svg" => !no_plot,
+            "weights.csv" => config.output.weights,
+            _ => true,
+        })
+        .collect()
 }
 
 /// The end table from the database's figures, when the exports are fresh.

@@ -188,28 +188,16 @@ impl Store {
         }
         let conn = open(path)?;
         check_identity(&conn, path)?;
-        let text: String = conn
-            .query_row("SELECT value FROM meta WHERE key = 'config'", [], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(|e| not_ours(e.to_string()))?
-            .ok_or_else(|| not_ours("it records no config".into()))?;
+        let meta = |key: &str| meta_value(&conn, key).map_err(|e| not_ours(e.to_string()));
+        let text = meta("config")?.ok_or_else(|| not_ours("it records no config".into()))?;
         let recorded = recorded::parse(&text).map_err(|e| not_ours(format!("{e:#}")))?;
-        let flag = |key: &str| -> Result<bool, StoreError> {
-            let v: Option<String> = conn
-                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-                .optional()
-                .map_err(|e| not_ours(e.to_string()))?;
-            Ok(v.as_deref() == Some("1"))
-        };
-        let names = |key: &str| -> Result<Vec<String>, StoreError> {
-            let v: Option<String> = conn
-                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-                .optional()
-                .map_err(|e| not_ours(e.to_string()))?;
-            Ok(v.map(|v| v.lines().map(String::from).collect())
-                .unwrap_or_default())
+        let flag = |key: &str| Ok::<_, StoreError>(meta(key)?.as_deref() == Some("1"));
+        let names = |key: &str| {
+            Ok::<_, StoreError>(
+                meta(key)?
+                    .map(|v| v.lines().map(String::from).collect())
+                    .unwrap_or_default(),
+            )
         };
         let recording = Recording {
             config: recorded.config,
@@ -287,11 +275,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Exclusive)
             .map_err(sql_error(&path))?;
-        let get = |key: &str| -> rusqlite::Result<Option<String>> {
-            tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-                .optional()
-        };
-        match get("config").map_err(sql_error(&path))? {
+        match meta_value(&tx, "config").map_err(sql_error(&path))? {
             Some(old) => {
                 let changes = recorded::changes(&old, &text).map_err(|e| StoreError::NotOurs {
                     path: path.clone(),
@@ -384,17 +368,9 @@ impl Store {
         &self.path
     }
 
-    /// The connection, for the reader and writer of this module.
-    fn conn(&self) -> &Connection {
-        &self.conn
-    }
-
     /// A meta value.
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()
-            .map_err(sql_error(&self.path))
+        meta_value(&self.conn, key).map_err(sql_error(&self.path))
     }
 
     /// Sets a meta value.
@@ -433,6 +409,12 @@ impl Store {
             reason,
         }
     }
+}
+
+/// The meta value of `key`, if the database has one.
+fn meta_value(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
 }
 
 /// Opens `path` with the settings every connection uses. A file that is

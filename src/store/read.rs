@@ -11,7 +11,6 @@ use rusqlite::Row;
 #[derive(Debug, Clone, Default)]
 pub struct Finished {
     bits: Vec<u64>,
-    count: u64,
 }
 
 impl Finished {
@@ -22,18 +21,12 @@ impl Finished {
             .is_some_and(|w| w & (1 << (position % 64)) != 0)
     }
 
-    /// How many jobs are finished.
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
     fn insert(&mut self, position: u64) {
         let word = (position / 64) as usize;
         if word >= self.bits.len() {
             self.bits.resize(word + 1, 0);
         }
         self.bits[word] |= 1 << (position % 64);
-        self.count += 1;
     }
 }
 
@@ -57,7 +50,7 @@ impl Store {
     pub fn finished(&self) -> Result<Finished, StoreError> {
         let mut finished = Finished::default();
         let mut read = || -> rusqlite::Result<()> {
-            let mut stmt = self.conn().prepare("SELECT position FROM jobs")?;
+            let mut stmt = self.conn.prepare("SELECT position FROM jobs")?;
             let mut rows = stmt.query([])?;
             while let Some(row) = rows.next()? {
                 finished.insert(row.get::<_, i64>(0)? as u64);
@@ -76,15 +69,14 @@ impl Store {
         mut each: impl FnMut(u64, Status, &[EpochRecord]) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         let (has_validation, has_test) = (self.recording.has_validation, self.recording.has_test);
-        let mut stmt = self.conn().prepare(
+        let mut stmt = self.conn.prepare(
             "SELECT e.position, j.status, e.epoch, e.train_loss, e.train_error_rate, \
              e.validation_loss, e.validation_error_rate, e.test_loss, e.test_error_rate \
              FROM epochs e JOIN jobs j ON j.position = e.position \
              WHERE e.position >= ?1 AND e.position < ?2 \
              ORDER BY e.position, e.epoch",
         )?;
-        let bound = |p: u64| i64::try_from(p).unwrap_or(i64::MAX);
-        let mut rows = stmt.query([bound(positions.start), bound(positions.end)])?;
+        let mut rows = stmt.query(bounds(&positions))?;
         let mut current: Option<(u64, Status)> = None;
         let mut records = Vec::new();
         while let Some(row) = rows.next()? {
@@ -116,7 +108,7 @@ impl Store {
     /// Calls `each` with every finished job's position and figures, in
     /// order of position.
     pub fn for_each_figures(&self, mut each: impl FnMut(u64, JobFigures)) -> anyhow::Result<()> {
-        let mut stmt = self.conn().prepare(
+        let mut stmt = self.conn.prepare(
             "SELECT position, status, final_train_loss, final_validation_loss, \
              final_test_error_rate, first_epoch_below_target FROM jobs ORDER BY position",
         )?;
@@ -145,12 +137,11 @@ impl Store {
         positions: std::ops::Range<u64>,
         mut each: impl FnMut(u64, f64, f64) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let mut stmt = self.conn().prepare(
+        let mut stmt = self.conn.prepare(
             "SELECT position, seconds, write_seconds FROM timings \
              WHERE position >= ?1 AND position < ?2 ORDER BY position",
         )?;
-        let bound = |p: u64| i64::try_from(p).unwrap_or(i64::MAX);
-        let mut rows = stmt.query([bound(positions.start), bound(positions.end)])?;
+        let mut rows = stmt.query(bounds(&positions))?;
         while let Some(row) = rows.next()? {
             each(row.get::<_, i64>(0)? as u64, row.get(1)?, row.get(2)?)?;
         }
@@ -163,7 +154,7 @@ impl Store {
         &self,
         mut each: impl FnMut(u64, &str, usize, usize, f64) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let mut stmt = self.conn().prepare(
+        let mut stmt = self.conn.prepare(
             "SELECT position, kind, input, output, value FROM weights \
              ORDER BY position, kind DESC, input, output",
         )?;
@@ -180,6 +171,11 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// `positions` as SQLite's integers (which stop at i64::MAX).
+fn bounds(positions: &std::ops::Range<u64>) -> [i64; 2] {
+    [positions.start, positions.end].map(|p| i64::try_from(p).unwrap_or(i64::MAX))
 }
 
 /// An epoch's row; a NULL of a set the split has is the NaN SQLite could

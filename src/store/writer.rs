@@ -107,12 +107,14 @@ fn write_all(mut store: Store, jobs: Receiver<FinishedJob>) -> Written {
 }
 
 fn commit(store: &mut Store, batch: &[FinishedJob]) -> anyhow::Result<()> {
-    let recording = store.recording.clone();
-    let target = recording.config.stop.validation_loss_below;
+    let Store {
+        conn, recording, ..
+    } = store;
+    let (dims, target) = (recording.dims, recording.config.stop.validation_loss_below);
     let started = Instant::now();
-    let tx = store.conn.transaction()?;
+    let tx = conn.transaction()?;
     for job in batch {
-        let summary = JobSummary::new(job.params, job.status, &job.rows, recording.dims, target)?;
+        let summary = JobSummary::new(job.params, job.status, &job.rows, dims, target)?;
         insert(&tx, job, &summary)?;
     }
     tx.execute(
