@@ -3,8 +3,9 @@
 //!
 //! The binary chains these modules: [`config`] reads the TOML, [`data`]
 //! loads and splits the data set, [`grid`] expands the jobs, [`runner`]
-//! trains them in parallel through [`nn`], and [`export`] writes the CSV
-//! files that [`output`] summarises for the person at the terminal.
+//! trains them in parallel through [`nn`] into the results database of
+//! [`store`], and [`export`] writes the CSV files and the plot from it that
+//! [`output`] summarises for the person at the terminal.
 
 #![warn(missing_docs)]
 
