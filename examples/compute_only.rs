@@ -15,7 +15,9 @@ use sweep::store::read::Finished;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let config = args.first().expect("usage: compute_only CONFIG [-j N]");
+    let config = args
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("usage: compute_only CONFIG [-j N]"))?;
     let threads = args
         .iter()
         .position(|a| a == "-j")
