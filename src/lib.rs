@@ -22,6 +22,7 @@ pub mod interrupt;
 pub mod nn;
 pub mod number;
 pub mod output;
+pub mod printable;
 pub mod process;
 pub mod runner;
 pub mod store;

@@ -2,7 +2,7 @@
 //! hands each finished job to the database's one writer, and notes a
 //! failing job without stopping the others.
 
-use crate::config::{Column, Config, ConfigError, Key, Selector};
+use crate::config::{Column, Config, ConfigError, ConfigSource, Key, Selector};
 use crate::data::{Prepared, Target};
 use crate::grid::{JobParams, Plan, Shard};
 use crate::interrupt::Interrupt;
@@ -28,8 +28,8 @@ use std::time::Instant;
 pub struct Loaded {
     /// The resolved config.
     pub config: Config,
-    /// Names the config in messages: its path, or the built-in grid.
-    pub origin: String,
+    /// The config's text, to point at its keys in messages.
+    pub source: ConfigSource,
     /// The data, split and scaled.
     pub data: Prepared,
     /// The jobs.
@@ -82,21 +82,23 @@ impl Sweep {
     ) -> Result<Sweep, SweepError> {
         let Loaded {
             mut config,
-            origin,
+            source,
             data,
             plan,
         } = loaded;
         let n_train = data.splits.train.len();
-        if let Some(b) = config.grid.batch_size.0.iter().find(|b| b.0 > n_train) {
-            return Err(ConfigError::Invalid {
-                origin,
-                key: "grid.batch_size".into(),
-                message: format!(
-                    "batch size {b} is larger than the {n_train} training samples; \
-                     use at most {n_train}"
-                ),
-            }
-            .into());
+        if let Some((k, b)) = (config.grid.batch_size.0.iter().enumerate())
+            .find(|(_, b)| b.get() > n_train)
+        {
+            return Err(source
+                .error(
+                    &format!("grid.batch_size[{k}]"),
+                    format!(
+                        "batch size {b} is larger than the {n_train} training samples; \
+                         use at most {n_train}"
+                    ),
+                )
+                .into());
         }
         let names = |v: &[String]| v.iter().cloned().map(Column::Name).collect();
         match &data.target {
@@ -123,7 +125,9 @@ impl Sweep {
             shard,
         };
         if !sweep.filter.is_empty() && !sweep.plan.jobs().any(|p| sweep.selected(&p)) {
-            return Err(SweepError::FilterMatchesNothing { origin });
+            return Err(SweepError::FilterMatchesNothing {
+                origin: source.origin,
+            });
         }
         Ok(sweep)
     }
@@ -143,14 +147,14 @@ impl Sweep {
     /// by default ⌊N / B⌋, so that with any batch size it sees about the
     /// whole training set once.
     pub fn schedule_for(&self, p: &JobParams) -> Schedule {
-        let default = (self.data.splits.train.len() / p.batch_size.0).max(1);
+        let default = (self.data.splits.train.len() / p.batch_size.get()).max(1);
         Schedule {
-            epochs: self.config.epochs,
+            epochs: self.config.epochs.0 as u32,
             updates_per_epoch: self
                 .config
                 .updates_per_epoch
-                .map_or(default, |n| n as usize),
-            validation_loss_below: self.config.stop.validation_loss_below,
+                .map_or(default, |n| n.get()),
+            validation_loss_below: self.config.stop.target(),
         }
     }
 
@@ -195,7 +199,7 @@ impl Sweep {
             name: self.config.name.clone(),
             axes: Key::ALL.map(|k| (k, grid.describe(k))).to_vec(),
             cells: self.plan.cross_len(),
-            epochs: self.config.epochs,
+            epochs: self.config.epochs.0 as u32,
             results: self.dir.root().to_path_buf(),
             ..Census::default()
         };
@@ -210,7 +214,7 @@ impl Sweep {
             }
             selected += 1;
             selected_finished += u64::from(done);
-            match p.rule.check(dims, p.batch_size.0) {
+            match p.rule.check(dims, p.batch_size.get()) {
                 Ok(()) => {
                     let s = self.schedule_for(&p);
                     c.updates += u128::from(s.epochs) * s.updates_per_epoch as u128;

@@ -6,7 +6,7 @@ mod freshness;
 pub mod gradcheck;
 pub mod run;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigSource};
 use crate::data;
 use crate::export;
 use crate::export::aggregate::{JobCounts, Row, SPREADSHEET_ROWS, write_aggregates};
@@ -17,24 +17,28 @@ use crate::output::rule_table::RuleTable;
 use crate::runner::Loaded;
 use crate::store::folder::EXPORTS;
 use crate::store::{ResultsDir, Store};
-use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Reads the config at `path` (the built-in grid when `None`), its data
 /// (relative paths start from the config's folder) and its plan.
 pub fn load(path: Option<&Path>) -> anyhow::Result<Loaded> {
-    let origin = path.map_or("built-in default grid".into(), |p| p.display().to_string());
-    let config = Config::load(path)?;
+    let source = ConfigSource::open(path)?;
+    let config = Config::from_source(&source)?;
     let base_dir = path.and_then(Path::parent).unwrap_or(".".as_ref());
-    let data = data::load(&config.data, config.bias, base_dir)?;
-    let plan = Plan::new(&config.grid).with_context(|| origin.clone())?;
+    let data = data::load(&config.data, config.bias.0, base_dir).map_err(|e| {
+        match e.config_key() {
+            Some(key) => anyhow::Error::new(source.error(&key, e.to_string())),
+            None => e.into(),
+        }
+    })?;
+    let plan = Plan::new(&config.grid)?;
     for k in plan.unused_excludes() {
         eprintln!("sweep: warning: grid.exclude[{k}] matches no cell of the grid");
     }
     Ok(Loaded {
         config,
-        origin,
+        source,
         data,
         plan,
     })
@@ -68,15 +72,15 @@ pub fn rebuild(
 ) -> Rebuilt {
     let recording = store.recording();
     let config = &recording.config;
-    let target = config.stop.validation_loss_below;
+    let target = config.stop.target();
     let mut table = RuleTable::new(&config.grid, target, command);
     let exports = export_names(config, no_plot);
     let counts = (|| -> anyhow::Result<JobCounts> {
         if failed.is_empty() && freshness::is_fresh(dir, store, &exports)? {
             return table_from_figures(store, plan, &mut table);
         }
-        let mut curves = Curves::new(&config.grid, config.epochs);
-        let mut plot = LossPlot::new(&config.name, &config.grid, config.epochs);
+        let mut curves = Curves::new(&config.grid, config.epochs.0 as u32);
+        let mut plot = LossPlot::new(&config.name, &config.grid, config.epochs.0 as u32);
         let counts = write_aggregates(dir, store, plan, failed, pool, |row| match row {
             Row::Finished(s, rows) => {
                 table.add(&s.params, &s.figures());

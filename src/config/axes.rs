@@ -8,6 +8,8 @@
 //! end table's reproduce line ([`Key`]). Adding an axis is one row here plus
 //! what the new parameter means to training.
 
+use super::limits::MAX_JOBS;
+use super::scalar::{Count, NonNegative, Positive};
 use super::values::{AxisValue, AxisValues, BatchSize, InitRange, LearningRate, Seeds, Values};
 use crate::nn::{Activation, Rule, Sampling};
 use crate::suggest::did_you_mean;
@@ -89,7 +91,7 @@ macro_rules! axes {
 
         /// `[grid]`: every list is crossed with every other.
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-        #[serde(deny_unknown_fields, default)]
+        #[serde(deny_unknown_fields, default, expecting = "a table")]
         pub struct GridConfig {
             $( $(#[$doc])* pub $field: $List, )+
             /// Cells left out of the cross product.
@@ -128,10 +130,13 @@ macro_rules! axes {
                 }
             }
 
-            /// The first axis that lists a value twice, with the value.
-            pub fn duplicate(&self) -> Option<(Key, String)> {
+            /// The first axis that lists a value twice, with the index of
+            /// its second listing and the value.
+            pub fn duplicate(&self) -> Option<(Key, u64, String)> {
                 None$(.or_else(|| {
-                    self.$field.first_duplicate().map(|v| (Key::$Key, v.print()))
+                    self.$field
+                        .first_duplicate()
+                        .map(|(index, v)| (Key::$Key, index, v.print()))
                 }))+
             }
         }
@@ -139,7 +144,7 @@ macro_rules! axes {
         /// Some values of some axes: a cell matches when, for every axis
         /// given, its value is one of those listed.
         #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-        #[serde(deny_unknown_fields, default)]
+        #[serde(deny_unknown_fields, default, expecting = "a table such as { rule = \"kronecker\" }")]
         pub struct Selector {
             $(
                 $(#[$doc])*
@@ -179,14 +184,14 @@ axes! {
         id "", plan 1, group always;
     /// η.
     LearningRate learning_rate: LearningRate, listed as Values<LearningRate>,
-        default Values(vec![LearningRate(0.1)]),
+        default Values(vec![Positive(0.1)]),
         id "lr", plan 2, group always;
     /// Seeds the job's weights and sampling.
     Seed seed: u64, listed as Seeds, default Seeds::List(vec![1]),
         id "s", plan 6, group never;
     /// Samples per update.
     BatchSize batch_size: BatchSize, listed as Values<BatchSize>,
-        default Values(vec![BatchSize(1)]),
+        default Values(vec![Count(1)]),
         id "b", plan 3, group varied;
     /// How samples are chosen.
     Sampling sampling: Sampling, listed as Values<Sampling>,
@@ -194,7 +199,7 @@ axes! {
         id "", plan 4, group varied;
     /// r of the initial weights' range [−r, r].
     InitRange init_range: InitRange, listed as Values<InitRange>,
-        default Values(vec![InitRange(0.5)]),
+        default Values(vec![NonNegative(0.5)]),
         id "r", plan 5, group varied;
 }
 
@@ -250,6 +255,23 @@ impl fmt::Display for JobParams {
 }
 
 impl GridConfig {
+    /// Cells in the cross product, or why there are more than sweep
+    /// accepts ([`MAX_JOBS`]).
+    pub fn cells(&self) -> Result<u64, String> {
+        let cells = Key::ALL
+            .map(|k| self.count(k))
+            .into_iter()
+            .try_fold(1u64, u64::checked_mul);
+        match cells {
+            Some(cells) if cells <= MAX_JOBS => Ok(cells),
+            _ => Err(format!(
+                "the grid has {} cells, more than the {MAX_JOBS} sweep accepts; \
+                 shorten an axis or split the sweep into several configs",
+                cells.map_or("more than 2^64".into(), |c| c.to_string())
+            )),
+        }
+    }
+
     /// Whether axis `key` has more than one value.
     pub fn varies(&self, key: Key) -> bool {
         self.count(key) > 1

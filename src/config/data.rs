@@ -1,13 +1,16 @@
 //! `[data]`: where the samples come from, how they are split and scaled.
 
 use super::generators::{BlobsConfig, Gate, LogicConfig, TeacherConfig};
+use super::scalar::{Count, Fraction};
+use super::values::Seed;
+use crate::number::float;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// `[data]`: the data set, how it is split and scaled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields, default, expecting = "a table")]
 pub struct DataConfig {
     /// `iris`, a generator (`xor`, `and`, `or`, `blobs`, `teacher`), or the
     /// path of a CSV file relative to the config file.
@@ -34,7 +37,7 @@ pub struct DataConfig {
     /// Input scaling, fitted on the training part.
     pub scale: Scale,
     /// Seeds the generators and the split, shared by the whole sweep.
-    pub seed: u64,
+    pub seed: Seed,
     /// Parameters of `xor`, `and` and `or`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logic: Option<LogicConfig>,
@@ -57,7 +60,7 @@ impl Default for DataConfig {
             header: true,
             split: SplitFractions::default(),
             scale: Scale::Standard,
-            seed: 0,
+            seed: Count(0),
             logic: None,
             blobs: None,
             teacher: None,
@@ -119,13 +122,14 @@ impl DataConfig {
     pub(super) fn check(&mut self) -> Result<(), (String, String)> {
         let err = |key: &str, message: String| Err((format!("data.{key}"), message));
         let s = self.split;
-        let sum = s.train + s.validation + s.test;
+        let sum = s.train.0 + s.validation.0 + s.test.0;
         if (sum - 1.0).abs() > 1e-9 {
             return err(
                 "split",
                 format!(
-                    "the fractions sum to {sum}; they must sum to 1, \
-                     e.g. {{ train = 0.5, validation = 0.25, test = 0.25 }}"
+                    "the fractions sum to {}; they must sum to 1, \
+                     e.g. {{ train = 0.5, validation = 0.25, test = 0.25 }}",
+                    float((sum * 1e9).round() / 1e9)
                 ),
             );
         }
@@ -199,25 +203,25 @@ impl DataConfig {
 
 /// `data.split`: fractions that sum to 1.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table such as { train = 0.5, validation = 0.25, test = 0.25 }"
+)]
 pub struct SplitFractions {
     /// Training part.
-    #[serde(deserialize_with = "fraction")]
-    pub train: f64,
+    pub train: Fraction,
     /// Validation part (early stopping); may be 0.
-    #[serde(deserialize_with = "fraction")]
-    pub validation: f64,
+    pub validation: Fraction,
     /// Test part; may be 0.
-    #[serde(deserialize_with = "fraction")]
-    pub test: f64,
+    pub test: Fraction,
 }
 
 impl Default for SplitFractions {
     fn default() -> Self {
         SplitFractions {
-            train: 0.5,
-            validation: 0.25,
-            test: 0.25,
+            train: Fraction(0.5),
+            validation: Fraction(0.25),
+            test: Fraction(0.25),
         }
     }
 }
@@ -275,16 +279,5 @@ fn delimiter<'de, D: Deserializer<'de>>(d: D) -> Result<char, D::Error> {
         _ => Err(de::Error::custom(format!(
             "delimiter {s:?} is not accepted: it must be one ASCII character, such as \",\", \";\" or \"\\t\""
         ))),
-    }
-}
-
-fn fraction<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    let v = f64::deserialize(d)?;
-    if (0.0..=1.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(de::Error::custom(format!(
-            "split fraction {v} is not accepted: it must be from 0 to 1"
-        )))
     }
 }

@@ -1,6 +1,8 @@
 //! The generated data sets' parameter tables: `[data.logic]`,
 //! `[data.blobs]` and `[data.teacher]`.
 
+use super::limits::{MAX_COLUMNS, MAX_OUTPUTS, MAX_ROWS, check_sizes};
+use super::scalar::{Count, NonNegative, Positive};
 use crate::nn::Activation;
 use serde::{Deserialize, Serialize};
 
@@ -28,26 +30,26 @@ impl Gate {
 
 /// `[data.logic]`: the four patterns of a two-input gate, one 0/1 output.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields, default, expecting = "a table")]
 pub struct LogicConfig {
     /// Samples: the 4 patterns repeated; a multiple of 4.
-    pub samples: usize,
+    pub samples: Count<4, MAX_ROWS>,
     /// Standard deviation of Gaussian noise added to the inputs.
-    pub noise: f64,
+    pub noise: NonNegative,
 }
 
 impl Default for LogicConfig {
     fn default() -> Self {
         LogicConfig {
-            samples: 4,
-            noise: 0.0,
+            samples: Count(4),
+            noise: NonNegative(0.0),
         }
     }
 }
 
 impl LogicConfig {
     pub(super) fn check(&self) -> Result<(), (String, String)> {
-        if self.samples < 4 || !self.samples.is_multiple_of(4) {
+        if !self.samples.0.is_multiple_of(4) {
             return Err((
                 "logic.samples".into(),
                 format!(
@@ -56,45 +58,43 @@ impl LogicConfig {
                 ),
             ));
         }
-        non_negative("logic.noise", self.noise)
+        Ok(())
     }
 }
 
 /// `[data.blobs]`: Gaussian clusters, one per class.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields, default, expecting = "a table")]
 pub struct BlobsConfig {
     /// Input dimension.
-    pub dimension: usize,
+    pub dimension: Count<1, MAX_COLUMNS>,
     /// Number of classes (clusters).
-    pub classes: usize,
+    pub classes: Count<2, MAX_OUTPUTS>,
     /// Samples per class.
-    pub per_class: usize,
+    pub per_class: Count<1, MAX_ROWS>,
     /// Standard deviation of each cluster along every axis.
-    pub spread: f64,
+    pub spread: Positive,
     /// Cluster centres are uniform in [−center_range, center_range]^dimension.
-    pub center_range: f64,
+    pub center_range: Positive,
 }
 
 impl Default for BlobsConfig {
     fn default() -> Self {
         BlobsConfig {
-            dimension: 2,
-            classes: 3,
-            per_class: 50,
-            spread: 0.5,
-            center_range: 2.0,
+            dimension: Count(2),
+            classes: Count(3),
+            per_class: Count(50),
+            spread: Positive(0.5),
+            center_range: Positive(2.0),
         }
     }
 }
 
 impl BlobsConfig {
     pub(super) fn check(&self) -> Result<(), (String, String)> {
-        at_least("blobs.dimension", self.dimension, 1)?;
-        at_least("blobs.classes", self.classes, 2)?;
-        at_least("blobs.per_class", self.per_class, 1)?;
-        positive("blobs.spread", self.spread)?;
-        positive("blobs.center_range", self.center_range)
+        // Both factors are bounded, so the product cannot overflow.
+        let rows = self.classes.0 * self.per_class.0;
+        sizes("blobs.per_class", rows, self.dimension.0, self.classes.0)
     }
 }
 
@@ -102,78 +102,51 @@ impl BlobsConfig {
 /// single-layer net plus optional Gaussian noise: a regression task whose
 /// best possible mean squared error is known (noise²).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields, default, expecting = "a table")]
 pub struct TeacherConfig {
     /// Number of inputs n.
-    pub inputs: usize,
+    pub inputs: Count<1, MAX_COLUMNS>,
     /// Number of outputs m.
-    pub outputs: usize,
+    pub outputs: Count<1, MAX_OUTPUTS>,
     /// The teacher's activation.
     pub activation: Activation,
     /// Number of samples.
-    pub samples: usize,
+    pub samples: Count<2, MAX_ROWS>,
     /// Inputs are uniform in [−input_range, input_range].
-    pub input_range: f64,
+    pub input_range: Positive,
     /// The teacher's weights are uniform in [−weight_range, weight_range].
-    pub weight_range: f64,
+    pub weight_range: Positive,
     /// Standard deviation of Gaussian noise added to the targets.
-    pub noise: f64,
+    pub noise: NonNegative,
 }
 
 impl Default for TeacherConfig {
     fn default() -> Self {
         TeacherConfig {
-            inputs: 2,
-            outputs: 3,
+            inputs: Count(2),
+            outputs: Count(3),
             activation: Activation::Sigmoid,
-            samples: 200,
-            input_range: 1.0,
-            weight_range: 2.0,
-            noise: 0.05,
+            samples: Count(200),
+            input_range: Positive(1.0),
+            weight_range: Positive(2.0),
+            noise: NonNegative(0.05),
         }
     }
 }
 
 impl TeacherConfig {
     pub(super) fn check(&self) -> Result<(), (String, String)> {
-        at_least("teacher.inputs", self.inputs, 1)?;
-        at_least("teacher.outputs", self.outputs, 1)?;
-        at_least("teacher.samples", self.samples, 2)?;
-        positive("teacher.input_range", self.input_range)?;
-        positive("teacher.weight_range", self.weight_range)?;
-        non_negative("teacher.noise", self.noise)
+        sizes(
+            "teacher.inputs",
+            self.samples.0,
+            self.inputs.0,
+            self.outputs.0,
+        )
     }
 }
 
-fn at_least(key: &str, v: usize, min: usize) -> Result<(), (String, String)> {
-    if v >= min {
-        Ok(())
-    } else {
-        Err((
-            key.into(),
-            format!("{v} is not accepted: it must be at least {min}"),
-        ))
-    }
-}
-
-fn positive(key: &str, v: f64) -> Result<(), (String, String)> {
-    if v > 0.0 && v.is_finite() {
-        Ok(())
-    } else {
-        Err((
-            key.into(),
-            format!("{v} is not accepted: it must be a finite number above 0"),
-        ))
-    }
-}
-
-fn non_negative(key: &str, v: f64) -> Result<(), (String, String)> {
-    if v >= 0.0 && v.is_finite() {
-        Ok(())
-    } else {
-        Err((
-            key.into(),
-            format!("{v} is not accepted: it must be a finite number ≥ 0"),
-        ))
-    }
+/// Refuses a generated data set that is larger than sweep accepts; the
+/// error names `key`.
+fn sizes(key: &str, rows: u64, inputs: u64, outputs: u64) -> Result<(), (String, String)> {
+    check_sizes(rows, inputs, outputs).map_err(|why| (key.into(), why))
 }

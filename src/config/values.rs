@@ -2,6 +2,8 @@
 //! for a list of one, or (for seeds) a range; and the validated scalars the
 //! numeric axes hold.
 
+use super::limits::{MAX_JOBS, MAX_ROWS, MAX_SEED};
+use super::scalar::{Count, NonNegative, Positive};
 use crate::nn::{Activation, Rule, Sampling};
 use crate::number::float;
 use serde::de::{self, Deserializer, IntoDeserializer, Visitor};
@@ -17,8 +19,9 @@ pub trait AxisValues {
     fn count(&self) -> u64;
     /// The `k`-th value (k < len).
     fn get(&self, k: u64) -> Self::Item;
-    /// The first value listed twice, if any: two jobs would share an id.
-    fn first_duplicate(&self) -> Option<Self::Item>;
+    /// The first value listed twice, if any, with the index of its second
+    /// listing: two jobs would share an id.
+    fn first_duplicate(&self) -> Option<(u64, Self::Item)>;
     /// The values as a person reads them: `0.1, 0.5` or `1 to 10 (10 seeds)`.
     fn describe(&self) -> String;
 }
@@ -36,9 +39,11 @@ impl<T: AxisValue> AxisValues for Values<T> {
     fn get(&self, k: u64) -> T {
         self.0[k as usize]
     }
-    fn first_duplicate(&self) -> Option<T> {
+    fn first_duplicate(&self) -> Option<(u64, T)> {
         let v = &self.0;
-        (0..v.len()).find(|&i| v[..i].contains(&v[i])).map(|i| v[i])
+        (0..v.len())
+            .find(|&i| v[..i].contains(&v[i]))
+            .map(|i| (i as u64, v[i]))
     }
     fn describe(&self) -> String {
         self.0.iter().map(T::print).collect::<Vec<_>>().join(", ")
@@ -81,7 +86,7 @@ impl AxisValues for Seeds {
             Seeds::List(list) => list[k as usize],
         }
     }
-    fn first_duplicate(&self) -> Option<u64> {
+    fn first_duplicate(&self) -> Option<(u64, u64)> {
         match self {
             Seeds::Range { .. } => None,
             Seeds::List(list) => Values(list.clone()).first_duplicate(),
@@ -125,33 +130,29 @@ fn number(text: &str) -> Result<f64, String> {
         .map_err(|_| format!("`{text}` is not a number"))
 }
 
-impl AxisValue for LearningRate {
-    fn print(&self) -> String {
-        float(self.0)
-    }
-    fn parse(text: &str) -> Result<Self, String> {
-        LearningRate::try_from(number(text)?)
-    }
+macro_rules! by_number {
+    ($($T:ty),*) => {$(
+        impl AxisValue for $T {
+            fn print(&self) -> String {
+                float(self.0)
+            }
+            fn parse(text: &str) -> Result<Self, String> {
+                <$T>::try_from(number(text)?)
+            }
+        }
+    )*};
 }
+by_number!(Positive, NonNegative);
 
-impl AxisValue for InitRange {
-    fn print(&self) -> String {
-        float(self.0)
-    }
-    fn parse(text: &str) -> Result<Self, String> {
-        InitRange::try_from(number(text)?)
-    }
-}
-
-impl AxisValue for BatchSize {
+impl<const MIN: u64, const MAX: u64> AxisValue for Count<MIN, MAX> {
     fn print(&self) -> String {
         self.0.to_string()
     }
     fn parse(text: &str) -> Result<Self, String> {
-        let b: i64 = text
+        let v: i64 = text
             .parse()
             .map_err(|_| format!("`{text}` is not a whole number"))?;
-        BatchSize::try_from(b)
+        Count::try_from(v)
     }
 }
 
@@ -160,100 +161,21 @@ impl AxisValue for u64 {
         self.to_string()
     }
     fn parse(text: &str) -> Result<Self, String> {
-        text.parse()
-            .map_err(|_| format!("seed `{text}` is not a whole number ≥ 0"))
+        Seed::parse(text).map(|s| s.0)
     }
 }
 
-/// A learning rate: positive and finite.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "f64", into = "f64")]
-pub struct LearningRate(pub f64);
+/// η: a finite number above 0.
+pub type LearningRate = Positive;
 
-impl TryFrom<f64> for LearningRate {
-    type Error = String;
-    fn try_from(v: f64) -> Result<Self, String> {
-        if v > 0.0 && v.is_finite() {
-            Ok(LearningRate(v))
-        } else {
-            Err(format!(
-                "learning rate {v} is not accepted: it must be a finite number above 0, such as 0.1"
-            ))
-        }
-    }
-}
+/// r of the initial weights' range [−r, r]: a finite number ≥ 0.
+pub type InitRange = NonNegative;
 
-impl From<LearningRate> for f64 {
-    fn from(v: LearningRate) -> f64 {
-        v.0
-    }
-}
+/// Samples per update: at most a data set's rows.
+pub type BatchSize = Count<1, MAX_ROWS>;
 
-/// Samples per update: a whole number ≥ 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "i64", into = "i64")]
-pub struct BatchSize(pub usize);
-
-impl TryFrom<i64> for BatchSize {
-    type Error = String;
-    fn try_from(v: i64) -> Result<Self, String> {
-        match usize::try_from(v) {
-            Ok(b) if b >= 1 => Ok(BatchSize(b)),
-            _ => Err(format!(
-                "batch size {v} is not accepted: it must be a whole number from 1 \
-                 to the number of training samples"
-            )),
-        }
-    }
-}
-
-impl From<BatchSize> for i64 {
-    fn from(v: BatchSize) -> i64 {
-        v.0 as i64
-    }
-}
-
-impl fmt::Display for BatchSize {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-/// r of the initial weights' range [−r, r]: zero or positive, finite.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "f64", into = "f64")]
-pub struct InitRange(pub f64);
-
-impl TryFrom<f64> for InitRange {
-    type Error = String;
-    fn try_from(v: f64) -> Result<Self, String> {
-        if v >= 0.0 && v.is_finite() {
-            Ok(InitRange(v))
-        } else {
-            Err(format!(
-                "init_range {v} is not accepted: it must be a finite number ≥ 0, such as 0.5"
-            ))
-        }
-    }
-}
-
-impl From<InitRange> for f64 {
-    fn from(v: InitRange) -> f64 {
-        v.0
-    }
-}
-
-impl fmt::Display for LearningRate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&float(self.0))
-    }
-}
-
-impl fmt::Display for InitRange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&float(self.0))
-    }
-}
+/// A seed: TOML integers are at most `i64::MAX`.
+pub type Seed = Count<0, MAX_SEED>;
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Values<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -319,10 +241,10 @@ impl<'de> Deserialize<'de> for Seeds {
 struct SeedsVisitor;
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table { from = 1, count = 10 }")]
 struct SeedRange {
-    from: u64,
-    count: u64,
+    from: Seed,
+    count: Count<1, MAX_JOBS>,
 }
 
 impl<'de> Visitor<'de> for SeedsVisitor {
@@ -333,34 +255,22 @@ impl<'de> Visitor<'de> for SeedsVisitor {
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Seeds, E> {
-        u64::try_from(v).map(|v| Seeds::List(vec![v])).map_err(|_| {
-            E::custom(format!(
-                "seed {v} is not accepted: seeds are whole numbers ≥ 0"
-            ))
-        })
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Seeds, E> {
-        Ok(Seeds::List(vec![v]))
+        let seed = Seed::try_from(v).map_err(E::custom)?;
+        Ok(Seeds::List(vec![seed.0]))
     }
 
     fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Seeds, A::Error> {
-        let Values(list) = ValuesVisitor::<u64>(PhantomData).visit_seq(seq)?;
-        Ok(Seeds::List(list))
+        let Values(list) = ValuesVisitor::<Seed>(PhantomData).visit_seq(seq)?;
+        Ok(Seeds::List(list.into_iter().map(|s| s.0).collect()))
     }
 
     fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Seeds, A::Error> {
         let SeedRange { from, count } =
             SeedRange::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        if count == 0 {
-            return Err(de::Error::custom(
-                "count = 0 leaves no jobs: give at least 1 seed",
-            ));
-        }
-        if from.checked_add(count - 1).is_none() {
+        let (from, count) = (from.0, count.0);
+        if from.checked_add(count - 1).is_none_or(|last| last > MAX_SEED) {
             return Err(de::Error::custom(format!(
-                "seeds from {from} counting {count} run past the largest seed, {}",
-                u64::MAX
+                "seeds from {from} counting {count} run past the largest seed, {MAX_SEED}"
             )));
         }
         Ok(Seeds::Range { from, count })

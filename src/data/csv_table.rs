@@ -3,8 +3,12 @@
 
 use super::DataError;
 use crate::config::Column;
+use crate::config::limits::{MAX_COLUMNS, MAX_OUTPUTS, MAX_ROWS};
 use crate::suggest::did_you_mean;
 use sha2::{Digest, Sha256};
+
+/// The most columns a data file may have: the most inputs and outputs.
+const MAX_FILE_COLUMNS: u64 = MAX_COLUMNS + MAX_OUTPUTS;
 
 /// The cells of a CSV file.
 #[derive(Debug, Clone)]
@@ -58,10 +62,28 @@ impl CsvTable {
             .iter()
             .map(str::to_string)
             .collect();
-        let rows = reader
-            .records()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(csv_error)?;
+        let too_large = |message: String| DataError::TooLarge {
+            origin: origin.to_string(),
+            message,
+        };
+        if named.len() as u64 > MAX_FILE_COLUMNS {
+            return Err(too_large(format!(
+                "{} has {} columns, more than the {MAX_FILE_COLUMNS} sweep reads",
+                first_row,
+                named.len()
+            )));
+        }
+        // Counted as they are read: a file of more rows than sweep accepts
+        // is refused at the first row too many, not after filling memory.
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            rows.push(record.map_err(csv_error)?);
+            if rows.len() as u64 > MAX_ROWS {
+                return Err(too_large(format!(
+                    "the file has more than the {MAX_ROWS} rows sweep accepts"
+                )));
+            }
+        }
         if rows.is_empty() {
             return Err(DataError::Empty {
                 origin: origin.to_string(),
@@ -110,7 +132,7 @@ impl CsvTable {
 
     /// The index of `column`; `key` is the config key that named it, for
     /// the error message.
-    pub fn column(&self, column: &Column, key: &'static str) -> Result<usize, DataError> {
+    pub fn column(&self, column: &Column, key: String) -> Result<usize, DataError> {
         match column {
             Column::Index(k) if *k < self.headers.len() => Ok(*k),
             Column::Index(k) => Err(DataError::ColumnIndex {
@@ -125,7 +147,7 @@ impl CsvTable {
                     key,
                     name: name.to_string(),
                     hint: did_you_mean(name, self.headers.iter().map(String::as_str)),
-                    available: self.headers.join(", "),
+                    available: listed(&self.headers),
                 }
             }),
         }
@@ -160,6 +182,21 @@ impl CsvTable {
     }
 }
 
+/// Names for a message: the first few, and how many more.
+fn listed(names: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text += &format!(" and {} more", names.len() - SHOWN);
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,7 +225,7 @@ mod tests {
     fn unknown_column_suggests_the_closest() {
         let t = CsvTable::parse("t.csv", b"petal_length,petal_width\n1,2\n", b',', true).unwrap();
         let msg = t
-            .column(&Column::Name("petal_widht".into()), "data.inputs")
+            .column(&Column::Name("petal_widht".into()), "data.inputs".into())
             .unwrap_err()
             .to_string();
         assert!(msg.contains("did you mean `petal_width`"), "{msg}");
@@ -214,13 +251,13 @@ mod tests {
             "{twice}"
         );
         assert_eq!(t.len(), 2);
-        assert_eq!(t.column(&Column::Index(1), "data.inputs").unwrap(), 1);
+        assert_eq!(t.column(&Column::Index(1), "data.inputs".into()).unwrap(), 1);
         assert_eq!(
-            t.column(&Column::Name("2".into()), "data.target").unwrap(),
+            t.column(&Column::Name("2".into()), "data.target".into()).unwrap(),
             2
         );
         let err = t
-            .column(&Column::Index(3), "data.inputs")
+            .column(&Column::Index(3), "data.inputs".into())
             .unwrap_err()
             .to_string();
         assert!(err.contains("index 3") && err.contains("0 to 2"), "{err}");
@@ -234,3 +271,4 @@ mod tests {
         ));
     }
 }
+

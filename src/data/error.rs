@@ -8,7 +8,7 @@ use std::path::PathBuf;
 pub enum DataError {
     /// `source` is neither built in nor an existing file.
     #[error(
-        "data.source: unknown data source `{name}`{hint}; expected a built-in data set \
+        "unknown data source `{name}`{hint}; expected a built-in data set \
          ({}) or the path of a CSV file",
         BUILT_IN.join(", ")
     )]
@@ -58,12 +58,12 @@ pub enum DataError {
         origin: String,
     },
     /// A column named in the config is not in the file.
-    #[error("{key}: {origin} has no column `{name}`{hint}; its columns are: {available}")]
+    #[error("{origin} has no column `{name}`{hint}; its columns are: {available}")]
     UnknownColumn {
         /// Where the data came from.
         origin: String,
-        /// The config key that named it: `data.inputs` or `data.target`.
-        key: &'static str,
+        /// The config key that named it: `data.inputs[1]` or `data.target`.
+        key: String,
         /// The name asked for.
         name: String,
         /// A "did you mean" hint, or empty.
@@ -72,12 +72,12 @@ pub enum DataError {
         available: String,
     },
     /// A column index past the last column.
-    #[error("{key}: column index {index} is out of range: {origin} has {columns} columns, 0 to {}", columns - 1)]
+    #[error("column index {index} is out of range: {origin} has {columns} columns, 0 to {}", columns - 1)]
     ColumnIndex {
         /// Where the data came from.
         origin: String,
         /// The config key that named it.
-        key: &'static str,
+        key: String,
         /// The index asked for.
         index: usize,
         /// How many columns there are.
@@ -101,11 +101,11 @@ pub enum DataError {
     },
     /// The target column is also listed as an input.
     #[error(
-        "data.inputs: `{0}` is the target column; a net that is given its answer learns nothing"
+        "`{0}` is the target column; a net that is given its answer learns nothing"
     )]
     TargetIsInput(String),
     /// Nothing to train on.
-    #[error("data.inputs: no input columns; name at least one")]
+    #[error("no input columns; name at least one")]
     NoInputs,
     /// Every row has the same label.
     #[error(
@@ -119,12 +119,44 @@ pub enum DataError {
         /// The one label.
         class: String,
     },
-    /// The split leaves no training rows.
-    #[error("data.split: train = {fraction} of {rows} rows leaves no training sample; raise it")]
-    EmptyTrain {
-        /// The train fraction.
+    /// A part of the split that should hold rows holds none.
+    #[error(
+        "{fraction} of {rows} rows rounds to no {part} sample; \
+         give at least {least}{}",
+        if *part == "train" { "" } else { ", or 0 for none" }
+    )]
+    EmptyPart {
+        /// `train`, `validation` or `test`.
+        part: &'static str,
+        /// Its fraction.
         fraction: f64,
         /// Rows in the data set.
         rows: usize,
+        /// The smallest fraction that gives it one row.
+        least: String,
     },
+    /// The data set is larger than sweep accepts.
+    #[error("{origin}: {message}")]
+    TooLarge {
+        /// Where the data came from.
+        origin: String,
+        /// Which size, and its bound.
+        message: String,
+    },
+}
+
+impl DataError {
+    /// The config key the error is about, when it is about one: the
+    /// message is then shown at that key's place in the config.
+    pub fn config_key(&self) -> Option<String> {
+        match self {
+            DataError::UnknownSource { .. } => Some("data.source".into()),
+            DataError::UnknownColumn { key, .. } | DataError::ColumnIndex { key, .. } => {
+                Some(key.clone())
+            }
+            DataError::TargetIsInput(_) | DataError::NoInputs => Some("data.inputs".into()),
+            DataError::EmptyPart { part, .. } => Some(format!("data.split.{part}")),
+            _ => None,
+        }
+    }
 }

@@ -32,15 +32,16 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
 /// Gaussian noise of standard deviation `noise` on the inputs; one output,
 /// 0 or 1.
 pub fn logic(gate: Gate, cfg: &LogicConfig, seed: u64) -> Dataset {
+    let (samples, noise_sd) = (cfg.samples.get(), cfg.noise.0);
     let mut rng = rng(seed);
     let patterns = [(false, false), (false, true), (true, false), (true, true)];
-    let mut x = Array2::zeros((cfg.samples, 2));
-    let mut t = Array2::zeros((cfg.samples, 1));
-    for i in 0..cfg.samples {
+    let mut x = Array2::zeros((samples, 2));
+    let mut t = Array2::zeros((samples, 1));
+    for i in 0..samples {
         let (a, b) = patterns[i % 4];
         for (k, bit) in [a, b].into_iter().enumerate() {
-            let noise = if cfg.noise > 0.0 {
-                cfg.noise * normal(&mut rng)
+            let noise = if noise_sd > 0.0 {
+                noise_sd * normal(&mut rng)
             } else {
                 0.0
             };
@@ -54,21 +55,22 @@ pub fn logic(gate: Gate, cfg: &LogicConfig, seed: u64) -> Dataset {
 /// `classes` Gaussian clusters of `per_class` samples each, centres uniform
 /// in the cube [−center_range, center_range]^dimension; one-hot targets.
 pub fn blobs(cfg: &BlobsConfig, seed: u64) -> Dataset {
+    let (dimension, classes, per_class) = (cfg.dimension.get(), cfg.classes.get(), cfg.per_class.get());
+    let (spread, r) = (cfg.spread.0, cfg.center_range.0);
     let mut rng = rng(seed);
-    let r = cfg.center_range;
     let centres =
-        Array2::from_shape_simple_fn((cfg.classes, cfg.dimension), || rng.random_range(-r..=r));
-    let n = cfg.classes * cfg.per_class;
-    let mut x = Array2::zeros((n, cfg.dimension));
-    let mut t = Array2::zeros((n, cfg.classes));
+        Array2::from_shape_simple_fn((classes, dimension), || rng.random_range(-r..=r));
+    let n = classes * per_class;
+    let mut x = Array2::zeros((n, dimension));
+    let mut t = Array2::zeros((n, classes));
     for i in 0..n {
-        let class = i % cfg.classes;
-        for k in 0..cfg.dimension {
-            x[[i, k]] = centres[[class, k]] + cfg.spread * normal(&mut rng);
+        let class = i % classes;
+        for k in 0..dimension {
+            x[[i, k]] = centres[[class, k]] + spread * normal(&mut rng);
         }
         t[[i, class]] = 1.0;
     }
-    let classes = (0..cfg.classes).map(|c| format!("class{c}")).collect();
+    let classes = (0..classes).map(|c| format!("class{c}")).collect();
     dataset(x, t, classes)
 }
 
@@ -78,33 +80,34 @@ pub fn blobs(cfg: &BlobsConfig, seed: u64) -> Dataset {
 /// Gaussian noise of standard deviation `noise`. A student of the same
 /// shape and activation can reach a mean squared error of noise², no lower.
 pub fn teacher(cfg: &TeacherConfig, seed: u64) -> Dataset {
+    let (inputs, outputs, samples) = (cfg.inputs.get(), cfg.outputs.get(), cfg.samples.get());
+    let (wr, ir, noise_sd) = (cfg.weight_range.0, cfg.input_range.0, cfg.noise.0);
     let mut rng = rng(seed);
-    let (wr, ir) = (cfg.weight_range, cfg.input_range);
     let dims = Dims {
-        inputs_with_bias: cfg.inputs + 1,
-        outputs: cfg.outputs,
+        inputs_with_bias: inputs + 1,
+        outputs: outputs,
     };
     let w = Array2::from_shape_simple_fn(dims.weights(), || rng.random_range(-wr..=wr));
-    let mut x = Array2::zeros((cfg.samples, cfg.inputs));
-    let mut t = Array2::zeros((cfg.samples, cfg.outputs));
-    let mut x_aug = vec![1.0; cfg.inputs + 1];
-    let (mut net, mut z) = (vec![0.0; cfg.outputs], vec![0.0; cfg.outputs]);
-    for i in 0..cfg.samples {
-        for k in 0..cfg.inputs {
+    let mut x = Array2::zeros((samples, inputs));
+    let mut t = Array2::zeros((samples, outputs));
+    let mut x_aug = vec![1.0; inputs + 1];
+    let (mut net, mut z) = (vec![0.0; outputs], vec![0.0; outputs]);
+    for i in 0..samples {
+        for k in 0..inputs {
             x_aug[k] = rng.random_range(-ir..=ir);
             x[[i, k]] = x_aug[k];
         }
         forward(&w, &x_aug, cfg.activation, &mut net, &mut z);
-        for j in 0..cfg.outputs {
-            let noise = if cfg.noise > 0.0 {
-                cfg.noise * normal(&mut rng)
+        for j in 0..outputs {
+            let noise = if noise_sd > 0.0 {
+                noise_sd * normal(&mut rng)
             } else {
                 0.0
             };
             t[[i, j]] = z[j] + noise;
         }
     }
-    let outputs = (0..cfg.outputs).map(|j| format!("y{j}")).collect();
+    let outputs = (0..outputs).map(|j| format!("y{j}")).collect();
     dataset(x, t, outputs)
 }
 
@@ -126,6 +129,7 @@ fn dataset(x: Array2<f64>, t: Array2<f64>, outputs: Vec<String>) -> Dataset {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{Count, NonNegative};
     use crate::nn::Activation;
 
     #[test]
@@ -145,8 +149,8 @@ mod tests {
     #[test]
     fn noisy_logic_repeats_each_pattern_equally() {
         let cfg = LogicConfig {
-            samples: 40,
-            noise: 0.1,
+            samples: Count(40),
+            noise: NonNegative(0.1),
         };
         let d = logic(Gate::Xor, &cfg, 7);
         assert_eq!(d.x.nrows(), 40);
@@ -159,9 +163,9 @@ mod tests {
     #[test]
     fn blobs_are_balanced_and_shaped() {
         let cfg = BlobsConfig {
-            dimension: 3,
-            classes: 4,
-            per_class: 25,
+            dimension: Count(3),
+            classes: Count(4),
+            per_class: Count(25),
             ..BlobsConfig::default()
         };
         let d = blobs(&cfg, 1);
@@ -176,7 +180,7 @@ mod tests {
     #[test]
     fn teacher_without_noise_is_its_net() {
         let cfg = TeacherConfig {
-            noise: 0.0,
+            noise: NonNegative(0.0),
             activation: Activation::Sigmoid,
             ..TeacherConfig::default()
         };
@@ -194,8 +198,8 @@ mod tests {
                 logic(
                     Gate::Or,
                     &LogicConfig {
-                        samples: 8,
-                        noise: 0.2,
+                        samples: Count(8),
+                        noise: NonNegative(0.2),
                     },
                     seed,
                 ),

@@ -7,8 +7,10 @@ pub mod generate;
 pub mod scale;
 
 use crate::config::data::BUILT_IN;
+use crate::config::limits::{MAX_DATA_BYTES, check_sizes};
 use crate::config::{Column, DataConfig, Source};
 use crate::nn::{Set, Splits};
+use crate::number::float;
 use crate::suggest::did_you_mean;
 use csv_table::CsvTable;
 pub use error::DataError;
@@ -72,28 +74,29 @@ pub fn load(cfg: &DataConfig, bias: f64, base_dir: &Path) -> Result<Prepared, Da
     let dataset = match cfg.source() {
         Source::Iris => from_table(&CsvTable::parse("built-in iris", IRIS, b',', true)?, cfg)?,
         Source::File(path) => from_table(&read_file(path, base_dir, cfg)?, cfg)?,
-        Source::Logic(gate) => generate::logic(gate, &cfg.logic.unwrap_or_default(), cfg.seed),
-        Source::Blobs => generate::blobs(&cfg.blobs.unwrap_or_default(), cfg.seed),
-        Source::Teacher => generate::teacher(&cfg.teacher.unwrap_or_default(), cfg.seed),
+        Source::Logic(gate) => generate::logic(gate, &cfg.logic.unwrap_or_default(), cfg.seed.0),
+        Source::Blobs => generate::blobs(&cfg.blobs.unwrap_or_default(), cfg.seed.0),
+        Source::Teacher => generate::teacher(&cfg.teacher.unwrap_or_default(), cfg.seed.0),
     };
     split_and_scale(dataset, cfg, bias)
 }
 
 /// Selects and encodes the columns of `table` as `cfg` says.
 pub fn from_table(table: &CsvTable, cfg: &DataConfig) -> Result<Dataset, DataError> {
-    let column = |c: &Column, key: &'static str| table.column(c, key);
+    let column = |c: &Column, key: String| table.column(c, key);
     let (target_cols, target) = match (&cfg.targets, &cfg.target) {
         (Some(cols), _) => {
             let cols = cols
                 .iter()
-                .map(|c| column(c, "data.targets"))
+                .enumerate()
+                .map(|(i, c)| column(c, format!("data.targets[{i}]")))
                 .collect::<Result<Vec<_>, _>>()?;
             let names = cols.iter().map(|&c| table.headers[c].clone()).collect();
             (cols, Target::Columns(names))
         }
         (None, label) => {
             let col = match label {
-                Some(c) => column(c, "data.target")?,
+                Some(c) => column(c, "data.target".into())?,
                 None => table.headers.len() - 1,
             };
             (vec![col], Target::Label(table.headers[col].clone()))
@@ -102,7 +105,8 @@ pub fn from_table(table: &CsvTable, cfg: &DataConfig) -> Result<Dataset, DataErr
     let input_cols: Vec<usize> = match &cfg.inputs {
         Some(cols) => cols
             .iter()
-            .map(|c| column(c, "data.inputs"))
+            .enumerate()
+            .map(|(i, c)| column(c, format!("data.inputs[{i}]")))
             .collect::<Result<_, _>>()?,
         None => (0..table.headers.len())
             .filter(|c| !target_cols.contains(c))
@@ -115,6 +119,20 @@ pub fn from_table(table: &CsvTable, cfg: &DataConfig) -> Result<Dataset, DataErr
         return Err(DataError::TargetIsInput(table.headers[c].clone()));
     }
 
+    // Checked before anything is allocated for them.
+    let outputs = match &target {
+        Target::Label(_) => {
+            let labels = table.labels(target_cols[0]);
+            labels.iter().collect::<std::collections::BTreeSet<_>>().len()
+        }
+        _ => target_cols.len(),
+    };
+    check_sizes(table.len() as u64, input_cols.len() as u64, outputs as u64).map_err(
+        |message| DataError::TooLarge {
+            origin: table.origin.clone(),
+            message,
+        },
+    )?;
     let x = numbers(table, &input_cols)?;
     let (t, outputs) = match &target {
         Target::Label(_) => one_hot(table, target_cols[0])?,
@@ -185,7 +203,11 @@ pub fn split_and_scale(data: Dataset, cfg: &DataConfig, bias: f64) -> Result<Pre
 
 fn read_file(source: &str, base_dir: &Path, cfg: &DataConfig) -> Result<CsvTable, DataError> {
     let path = base_dir.join(source);
-    match std::fs::read(&path) {
+    match read_bounded(&path) {
+        Ok(bytes) if bytes.len() as u64 > MAX_DATA_BYTES => Err(DataError::TooLarge {
+            origin: path.display().to_string(),
+            message: format!("the file is larger than the {MAX_DATA_BYTES} bytes sweep reads"),
+        }),
         Ok(bytes) => CsvTable::parse(
             &path.display().to_string(),
             &bytes,
@@ -203,6 +225,16 @@ fn read_file(source: &str, base_dir: &Path, cfg: &DataConfig) -> Result<CsvTable
         }
         Err(error) => Err(DataError::Read { path, error }),
     }
+}
+
+/// The file's bytes, up to one past the most sweep reads.
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_DATA_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// The label column as one-hot rows, classes in sorted order.
@@ -239,16 +271,26 @@ struct SplitRows {
 /// validation and test in that order.
 fn split_rows(rows: usize, cfg: &DataConfig) -> Result<SplitRows, DataError> {
     let mut order: Vec<usize> = (0..rows).collect();
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(cfg.seed));
-    let split = &cfg.split;
-    let n_train = (rows as f64 * split.train).round() as usize;
-    let n_train_validation =
-        ((rows as f64 * (split.train + split.validation)).round() as usize).min(rows);
-    if n_train == 0 {
-        return Err(DataError::EmptyTrain {
-            fraction: split.train,
-            rows,
-        });
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(cfg.seed.0));
+    let (train, validation, test) = (cfg.split.train.0, cfg.split.validation.0, cfg.split.test.0);
+    let n_train = (rows as f64 * train).round() as usize;
+    let n_train_validation = ((rows as f64 * (train + validation)).round() as usize).min(rows);
+    // A part asked for and given no row would silently disable what uses
+    // it: early stopping, the test loss.
+    let parts = [
+        ("train", train, n_train),
+        ("validation", validation, n_train_validation - n_train),
+        ("test", test, rows - n_train_validation),
+    ];
+    for (part, fraction, count) in parts {
+        if count == 0 && (fraction > 0.0 || part == "train") {
+            return Err(DataError::EmptyPart {
+                part,
+                fraction,
+                rows,
+                least: float((1000.0 / rows as f64).ceil() / 1000.0),
+            });
+        }
     }
     let test = order.split_off(n_train_validation);
     let validation = order.split_off(n_train);
@@ -306,7 +348,7 @@ mod tests {
         let b = load(&iris(None), 1.0, Path::new(".")).unwrap();
         assert_eq!(a, b);
         let mut other = iris(None);
-        other.seed = 1;
+        other.seed = crate::config::Count(1);
         assert_ne!(
             a.splits.train,
             load(&other, 1.0, Path::new(".")).unwrap().splits.train

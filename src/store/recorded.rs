@@ -163,8 +163,8 @@ mod tests {
     fn differences_name_the_changed_keys() {
         let a = Config::parse(DEFAULT_GRID, "grid.toml", "grid").unwrap();
         let mut b = a.clone();
-        b.epochs = 7;
-        b.data.seed = 3;
+        b.epochs = crate::config::Count(7);
+        b.data.seed = crate::config::Count(3);
         let diff = differences(&a, &b).unwrap();
         assert_eq!(diff, ["  data.seed: 0 → 3", "  epochs: 100 → 7"]);
     }

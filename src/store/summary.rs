@@ -48,7 +48,7 @@ impl JobSummary {
             Status::ShapeError => Outcome::ShapeError(
                 params
                     .rule
-                    .check(dims, params.batch_size.0)
+                    .check(dims, params.batch_size.get())
                     .err()
                     .context("a shape error for a rule that fits")?,
             ),
@@ -91,7 +91,7 @@ impl JobSummary {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::config::{BatchSize, InitRange, LearningRate};
+    use crate::config::{Count, NonNegative, Positive};
     use crate::nn::metrics::Metrics;
     use crate::nn::{Activation, Rule, Sampling};
 
@@ -99,11 +99,11 @@ pub(crate) mod tests {
         JobParams {
             rule: Rule::Matmul,
             activation: Activation::Sigmoid,
-            learning_rate: LearningRate(0.1),
+            learning_rate: Positive(0.1),
             seed: 3,
-            batch_size: BatchSize(1),
+            batch_size: Count(1),
             sampling: Sampling::Random,
-            init_range: InitRange(0.5),
+            init_range: NonNegative(0.5),
         }
     }
 
