@@ -1,9 +1,10 @@
 use clap::Parser;
 use std::process::ExitCode;
 use sweep::cli::{Cli, Command};
-use sweep::commands;
+use sweep::{commands, printable};
 
 fn main() -> ExitCode {
+    sweep::runner::install_panic_hook();
     let cli = Cli::parse();
     let result = match &cli.command {
         None => commands::run::execute(&cli.run),
@@ -11,7 +12,7 @@ fn main() -> ExitCode {
         Some(Command::Collect(args)) => commands::collect::execute(args),
     };
     result.unwrap_or_else(|err| {
-        eprintln!("sweep: error: {err:#}");
+        eprintln!("sweep: error: {}", printable::text(&format!("{err:#}")));
         ExitCode::from(sweep::exit_code(&err))
     })
 }

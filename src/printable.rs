@@ -27,11 +27,49 @@ pub fn text(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// A command line a person can paste into a POSIX shell: each word quoted
+/// as `shell-words` quotes it, but for words of characters no shell reads
+/// specially after the command's name (`seed=3`, `-o`, `a/b.toml`), which
+/// stay bare to be read easily.
+pub fn command<S: AsRef<str>>(words: &[S]) -> String {
+    let plain = |w: &str| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.,/=:+@".contains(c))
+    };
+    words
+        .iter()
+        .enumerate()
+        .map(|(k, w)| match w.as_ref() {
+            w if k > 0 && plain(w) => w.into(),
+            w => shell_words::quote(w),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
+    fn a_command_quotes_only_what_a_shell_would_misread() {
+        assert_eq!(
+            super::command(&[
+                "sweep",
+                "my configs/grid.toml",
+                "--filter",
+                "seed=3",
+                "it's"
+            ]),
+            "sweep 'my configs/grid.toml' --filter seed=3 'it'\\''s'"
+        );
+    }
+
+    #[test]
     fn control_characters_become_visible_and_lines_stay() {
-        assert_eq!(super::text("a\u{0}b\n\u{1b}[31m"), "a\u{FFFD}b\n\u{FFFD}[31m");
+        assert_eq!(
+            super::text("a\u{0}b\n\u{1b}[31m"),
+            "a\u{FFFD}b\n\u{FFFD}[31m"
+        );
         assert_eq!(super::text("plain ü\n"), "plain ü\n");
     }
 }

@@ -2,6 +2,7 @@
 //! hands each finished job to the database's one writer, and notes a
 //! failing job without stopping the others.
 
+use crate::config::limits::MAX_THREADS_PER_CORE;
 use crate::config::{Column, Config, ConfigError, ConfigSource, Key, Selector};
 use crate::data::{Prepared, Target};
 use crate::grid::{JobParams, Plan, Shard};
@@ -10,11 +11,13 @@ use crate::nn::EpochRecord;
 use crate::nn::train::{Schedule, train};
 use crate::output::dry_run::Census;
 use crate::output::progress::Progress;
+use crate::printable;
 use crate::store::read::Finished;
 use crate::store::writer::FinishedJob;
 use crate::store::{MAIN_DB, Recording, ResultsDir};
 use anyhow::Context;
 use rayon::prelude::*;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -67,6 +70,19 @@ pub enum SweepError {
         /// The config.
         origin: String,
     },
+    /// `-j` asks for more threads than can help.
+    #[error(
+        "-j {asked}: more worker threads than the {max} sweep starts on {cores} cores \
+         ({MAX_THREADS_PER_CORE} per core); give -j {max} or fewer, or leave -j out for one per core"
+    )]
+    TooManyThreads {
+        /// Threads asked for.
+        asked: usize,
+        /// The most accepted here.
+        max: usize,
+        /// Cores of this machine.
+        cores: usize,
+    },
 }
 
 impl Sweep {
@@ -87,8 +103,8 @@ impl Sweep {
             plan,
         } = loaded;
         let n_train = data.splits.train.len();
-        if let Some((k, b)) = (config.grid.batch_size.0.iter().enumerate())
-            .find(|(_, b)| b.get() > n_train)
+        if let Some((k, b)) =
+            (config.grid.batch_size.0.iter().enumerate()).find(|(_, b)| b.get() > n_train)
         {
             return Err(source
                 .error(
@@ -150,10 +166,7 @@ impl Sweep {
         let default = (self.data.splits.train.len() / p.batch_size.get()).max(1);
         Schedule {
             epochs: self.config.epochs.0 as u32,
-            updates_per_epoch: self
-                .config
-                .updates_per_epoch
-                .map_or(default, |n| n.get()),
+            updates_per_epoch: self.config.updates_per_epoch.map_or(default, |n| n.get()),
             validation_loss_below: self.config.stop.target(),
         }
     }
@@ -238,8 +251,19 @@ pub struct RunReport {
     pub interrupted: bool,
 }
 
+/// Refuses `-j N` above [`MAX_THREADS_PER_CORE`] threads per core.
+pub fn check_threads(threads: Option<usize>) -> Result<(), SweepError> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let max = MAX_THREADS_PER_CORE * cores;
+    match threads {
+        Some(asked) if asked > max => Err(SweepError::TooManyThreads { asked, max, cores }),
+        _ => Ok(()),
+    }
+}
+
 /// The worker threads: `threads` of them, or one per core.
 pub fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
+    check_threads(threads)?;
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()
@@ -268,12 +292,14 @@ pub fn run(
         if sweep.plan.is_excluded(&p) || !sweep.runs(k, &p) {
             return;
         }
+        IN_JOB.set(true);
         let result = catch_unwind(AssertUnwindSafe(|| {
             #[cfg(feature = "fault-injection")]
             fault_injection::maybe_panic(&p.id());
             run_job(sweep, k, &p)
         }))
-        .unwrap_or_else(|panic| Err(panic_message(&panic)));
+        .unwrap_or_else(|panic| Err(format!("panicked: {}", panic_message(panic.as_ref()))));
+        IN_JOB.set(false);
         let sent = result.and_then(|job| {
             writer
                 .send(job)
@@ -339,11 +365,30 @@ fn run_job(sweep: &Sweep, position: u64, p: &JobParams) -> Result<FinishedJob, S
     })
 }
 
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+thread_local! {
+    /// Whether this thread is training a job, whose panic the run reports.
+    static IN_JOB: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Makes panics speak to the user in one line. A job's panic is caught and
+/// reported by the run (job id and message); any other is a bug in sweep,
+/// said as such, without Rust's header, source path or backtrace hint.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        if !IN_JOB.get() {
+            eprintln!(
+                "sweep: internal error: {}; please report it with the command that led to it",
+                panic_message(info.payload())
+            );
+        }
+    }));
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     let text = panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic without a message".into());
-    format!("panicked: {text}")
+    printable::text(&text).into_owned()
 }

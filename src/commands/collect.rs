@@ -76,7 +76,7 @@ pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
         &plan,
         &BTreeMap::new(),
         args.no_plot,
-        "sweep CONFIG".to_string(),
+        vec!["sweep".into(), "CONFIG".into()],
         &crate::runner::thread_pool(None)?,
     );
     print!("{}", rebuilt.table.render());

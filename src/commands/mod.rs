@@ -26,12 +26,11 @@ pub fn load(path: Option<&Path>) -> anyhow::Result<Loaded> {
     let source = ConfigSource::open(path)?;
     let config = Config::from_source(&source)?;
     let base_dir = path.and_then(Path::parent).unwrap_or(".".as_ref());
-    let data = data::load(&config.data, config.bias.0, base_dir).map_err(|e| {
-        match e.config_key() {
+    let data =
+        data::load(&config.data, config.bias.0, base_dir).map_err(|e| match e.config_key() {
             Some(key) => anyhow::Error::new(source.error(&key, e.to_string())),
             None => e.into(),
-        }
-    })?;
+        })?;
     let plan = Plan::new(&config.grid)?;
     for k in plan.unused_excludes() {
         eprintln!("sweep: warning: grid.exclude[{k}] matches no cell of the grid");
@@ -67,7 +66,7 @@ pub fn rebuild(
     plan: &Plan,
     failed: &BTreeMap<String, String>,
     no_plot: bool,
-    command: String,
+    command: Vec<String>,
     pool: &rayon::ThreadPool,
 ) -> Rebuilt {
     let recording = store.recording();

@@ -5,9 +5,9 @@ use crate::cli::RunArgs;
 use crate::grid::Shard;
 use crate::interrupt::{self, Interrupt};
 use crate::output::{dry_run, progress::Progress};
+use crate::printable;
 use crate::runner::{self, Sweep};
 use crate::store::Store;
-use crate::store::read::Finished;
 use crate::store::writer::Writer;
 use anyhow::Context;
 use std::process::ExitCode;
@@ -20,6 +20,8 @@ use std::time::Instant;
 /// file failed, else 0.
 pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let interrupt = Interrupt::install().context("cannot catch Ctrl-C")?;
+    let threads = args.threads.map(|n| n.get());
+    runner::check_threads(threads)?;
     let shard = match args.shard {
         Some(shard) => shard.resolve(|name| std::env::var(name).ok())?,
         None => Shard::ALL,
@@ -31,15 +33,17 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
         shard,
     )?;
     if args.dry_run {
-        let path = sweep.dir.file(&sweep.db_name());
-        let finished = match path.exists() {
-            true => Store::open_existing(&path)?.finished()?,
-            false => Finished::default(),
-        };
+        // The checks of the run's start, made without writing: a folder
+        // the run would refuse is refused here too, after the plan.
+        let checked =
+            Store::preflight(&sweep.dir, &sweep.db_name(), &sweep.recording(), args.force);
+        let finished = checked.as_ref().cloned().unwrap_or_default();
         print!("{}", dry_run::render(&sweep.census(&finished)));
+        checked.context("the run would be refused")?;
         return Ok(ExitCode::SUCCESS);
     }
 
+    let pool = runner::thread_pool(threads)?;
     let store = Store::open_for_run(&sweep.dir, &sweep.db_name(), sweep.recording(), args.force)?;
     let finished = store.finished()?;
     let pending = sweep.pending(&finished);
@@ -48,7 +52,6 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
         "sweep: {pending} jobs to run → {}",
         sweep.dir.root().display()
     ));
-    let pool = runner::thread_pool(args.threads.map(|n| n.get()))?;
     let writer = Writer::start(store);
     let sender = writer.sender();
     let report = pool.install(|| runner::run(&sweep, &finished, &sender, &progress, &interrupt));
@@ -65,17 +68,15 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut write_errors = Vec::new();
     if shard != Shard::ALL {
         progress.say(&format!(
-            "sweep: shard {}/{} done; `sweep collect {}` merges the shards and writes the exports",
+            "sweep: shard {}/{} done; `{}` merges the shards and writes the exports",
             shard.index,
             shard.count,
-            sweep.dir.root().display()
+            printable::command(&["sweep", "collect", &sweep.dir.root().display().to_string()])
         ));
     } else {
         let exporting = Instant::now();
-        let command = match &args.config {
-            Some(path) => format!("sweep {}", path.display()),
-            None => "sweep".to_string(),
-        };
+        let mut command = vec!["sweep".to_string()];
+        command.extend(args.config.iter().map(|path| path.display().to_string()));
         let rebuilt = rebuild(
             &sweep.dir,
             &store,

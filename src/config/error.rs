@@ -33,7 +33,11 @@ pub enum ConfigError {
     },
     /// TOML syntax, an unknown key, a wrong type, a value out of range, or
     /// values that are wrong together.
-    #[error("{origin}:{place}{}{message}{}", key_prefix(key), snippet_suffix(place))]
+    #[error(
+        "{origin}:{place}{}{message}{}",
+        key_prefix(key),
+        snippet_suffix(place)
+    )]
     Invalid {
         /// The config file.
         origin: String,
@@ -98,7 +102,10 @@ impl Place {
         // A window of the line around the column, marked where it is cut.
         let from = (column - 1).saturating_sub(SNIPPET_WIDTH / 2);
         let to = (from + SNIPPET_WIDTH).min(chars.len());
-        let mut shown: String = chars[from.min(to)..to].iter().map(|&c| printable::char(c)).collect();
+        let mut shown: String = chars[from.min(to)..to]
+            .iter()
+            .map(|&c| printable::char(c))
+            .collect();
         let mut caret = column - 1 - from;
         if from > 0 {
             shown.insert(0, '…');
@@ -136,7 +143,10 @@ mod tests {
         assert!(line.contains('…'));
         // The caret points at the same character as the offset.
         let caret_at = caret.chars().count() - 1;
-        assert_eq!(line.chars().nth(caret_at), text[15_000_000..].chars().next());
+        assert_eq!(
+            line.chars().nth(caret_at),
+            text[15_000_000..].chars().next()
+        );
     }
 
     #[test]

@@ -268,7 +268,10 @@ impl<'de> Visitor<'de> for SeedsVisitor {
         let SeedRange { from, count } =
             SeedRange::deserialize(de::value::MapAccessDeserializer::new(map))?;
         let (from, count) = (from.0, count.0);
-        if from.checked_add(count - 1).is_none_or(|last| last > MAX_SEED) {
+        if from
+            .checked_add(count - 1)
+            .is_none_or(|last| last > MAX_SEED)
+        {
             return Err(de::Error::custom(format!(
                 "seeds from {from} counting {count} run past the largest seed, {MAX_SEED}"
             )));

@@ -251,9 +251,13 @@ mod tests {
             "{twice}"
         );
         assert_eq!(t.len(), 2);
-        assert_eq!(t.column(&Column::Index(1), "data.inputs".into()).unwrap(), 1);
         assert_eq!(
-            t.column(&Column::Name("2".into()), "data.target".into()).unwrap(),
+            t.column(&Column::Index(1), "data.inputs".into()).unwrap(),
+            1
+        );
+        assert_eq!(
+            t.column(&Column::Name("2".into()), "data.target".into())
+                .unwrap(),
             2
         );
         let err = t
@@ -271,4 +275,3 @@ mod tests {
         ));
     }
 }
-

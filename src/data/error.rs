@@ -100,9 +100,7 @@ pub enum DataError {
         problem: &'static str,
     },
     /// The target column is also listed as an input.
-    #[error(
-        "`{0}` is the target column; a net that is given its answer learns nothing"
-    )]
+    #[error("`{0}` is the target column; a net that is given its answer learns nothing")]
     TargetIsInput(String),
     /// Nothing to train on.
     #[error("no input columns; name at least one")]

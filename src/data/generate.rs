@@ -55,11 +55,11 @@ pub fn logic(gate: Gate, cfg: &LogicConfig, seed: u64) -> Dataset {
 /// `classes` Gaussian clusters of `per_class` samples each, centres uniform
 /// in the cube [−center_range, center_range]^dimension; one-hot targets.
 pub fn blobs(cfg: &BlobsConfig, seed: u64) -> Dataset {
-    let (dimension, classes, per_class) = (cfg.dimension.get(), cfg.classes.get(), cfg.per_class.get());
+    let (dimension, classes, per_class) =
+        (cfg.dimension.get(), cfg.classes.get(), cfg.per_class.get());
     let (spread, r) = (cfg.spread.0, cfg.center_range.0);
     let mut rng = rng(seed);
-    let centres =
-        Array2::from_shape_simple_fn((classes, dimension), || rng.random_range(-r..=r));
+    let centres = Array2::from_shape_simple_fn((classes, dimension), || rng.random_range(-r..=r));
     let n = classes * per_class;
     let mut x = Array2::zeros((n, dimension));
     let mut t = Array2::zeros((n, classes));

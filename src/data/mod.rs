@@ -123,7 +123,10 @@ pub fn from_table(table: &CsvTable, cfg: &DataConfig) -> Result<Dataset, DataErr
     let outputs = match &target {
         Target::Label(_) => {
             let labels = table.labels(target_cols[0]);
-            labels.iter().collect::<std::collections::BTreeSet<_>>().len()
+            labels
+                .iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
         }
         _ => target_cols.len(),
     };

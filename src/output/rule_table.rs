@@ -6,6 +6,7 @@ use super::aligned::aligned;
 use crate::config::{GridConfig, Key};
 use crate::grid::JobParams;
 use crate::nn::{Activation, Rule, Status};
+use crate::printable;
 use crate::store::read::JobFigures;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -15,7 +16,7 @@ use std::fmt::Write;
 pub struct RuleTable {
     target: Option<f64>,
     /// How a person reruns this sweep: `sweep` or `sweep CONFIG`.
-    command: String,
+    command: Vec<String>,
     /// The axes a reproduce line names: those with more than one value,
     /// and the seed.
     named: Vec<Key>,
@@ -45,7 +46,7 @@ struct Best {
 impl RuleTable {
     /// An empty table for `grid`; `target` is `stop.validation_loss_below`
     /// and `command` how the sweep is run (`sweep configs/grid.toml`).
-    pub fn new(grid: &GridConfig, target: Option<f64>, command: String) -> Self {
+    pub fn new(grid: &GridConfig, target: Option<f64>, command: Vec<String>) -> Self {
         let mut named: Vec<Key> = Key::plan_order()
             .into_iter()
             .filter(|&k| k != Key::REPLICATE && grid.varies(k))
@@ -134,16 +135,15 @@ impl RuleTable {
             if let Some(rate) = best.test_error_rate {
                 let _ = write!(out, ", test error rate {}", short(rate));
             }
-            let filters: Vec<String> = self
-                .named
-                .iter()
-                .map(|&key| format!("--filter {key}={}", p.value(key)))
-                .collect();
+            let mut words = self.command.clone();
+            words.extend(["-o".into(), "reproduced".into()]);
+            for &key in &self.named {
+                words.extend(["--filter".into(), format!("{key}={}", p.value(key))]);
+            }
             let _ = writeln!(
                 out,
-                "\nreproduce it in a fresh folder: {} -o reproduced {}",
-                self.command,
-                filters.join(" ")
+                "\nreproduce it in a fresh folder: {}",
+                printable::command(&words)
             );
         }
         out

@@ -102,8 +102,14 @@ impl ResultsDir {
                 continue;
             }
             has_db |= is_db(&name);
-            if entry.file_type().is_ok_and(|t| t.is_symlink()) {
-                return Err(StoreError::Symlink { path: entry.path() });
+            match entry.file_type() {
+                Ok(t) if t.is_symlink() => return Err(StoreError::Symlink { path: entry.path() }),
+                // A folder where sweep writes a file would fail the run at
+                // its end, after the training: refuse it before.
+                Ok(t) if !t.is_file() => {
+                    return Err(StoreError::NotAFile { path: entry.path() });
+                }
+                _ => {}
             }
             if EXPORTS.contains(&name.as_str()) {
                 exports.push(name);
@@ -133,19 +139,40 @@ impl ResultsDir {
         Ok(())
     }
 
-    /// Creates the folder and removes temporary files left by writers on
-    /// this host that no longer run.
-    pub fn create(&self) -> Result<(), StoreError> {
+    /// Creates the folder (and the folders above it that are missing) and
+    /// removes temporary files left by writers on this host that no longer
+    /// run. Gives the folders it created, outermost first, for
+    /// [`ResultsDir::undo_create`]; on an error it has already removed them.
+    pub fn create(&self) -> Result<Vec<PathBuf>, StoreError> {
         let unwritable = |e: std::io::Error| StoreError::Unwritable {
             dir: self.root.clone(),
             reason: e.to_string(),
         };
-        fs::create_dir_all(&self.root).map_err(unwritable)?;
+        let mut missing: Vec<&Path> = self
+            .root
+            .ancestors()
+            .take_while(|dir| !dir.as_os_str().is_empty() && fs::symlink_metadata(dir).is_err())
+            .collect();
+        missing.reverse();
+        let mut created = Vec::new();
+        for dir in missing {
+            match fs::create_dir(dir) {
+                Ok(()) => created.push(dir.to_path_buf()),
+                // Another run made it a moment ago.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {}
+                Err(e) => {
+                    undo_create(&created);
+                    return Err(unwritable(e));
+                }
+            }
+        }
         // A folder on a read-only mount opens, and its database fails only
         // at the first write: ask first, to say why.
         #[cfg(unix)]
-        nix::unistd::access(&self.root, nix::unistd::AccessFlags::W_OK)
-            .map_err(|errno| unwritable(std::io::Error::from(errno)))?;
+        if let Err(errno) = nix::unistd::access(&self.root, nix::unistd::AccessFlags::W_OK) {
+            undo_create(&created);
+            return Err(unwritable(std::io::Error::from(errno)));
+        }
         for entry in fs::read_dir(&self.root).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             if let Some((_, host, pid)) = temp_file_writer(&name)
@@ -155,7 +182,7 @@ impl ResultsDir {
                 let _ = fs::remove_file(entry.path());
             }
         }
-        Ok(())
+        Ok(created)
     }
 
     /// `--force`: removes database `db_name`, its journal files and the
@@ -178,6 +205,14 @@ impl ResultsDir {
             }
         }
         Ok(())
+    }
+}
+
+/// Removes the folders `created` made, innermost first, if they are
+/// empty: a refused run leaves the file system as it was.
+pub fn undo_create(created: &[PathBuf]) {
+    for dir in created.iter().rev() {
+        let _ = fs::remove_dir(dir);
     }
 }
 

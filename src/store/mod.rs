@@ -23,8 +23,10 @@ pub use folder::ResultsDir;
 
 use crate::config::Config;
 use crate::nn::Dims;
+use crate::printable;
 use crate::process::{host_name, is_running};
 use folder::EXPORTS;
+use read::Finished;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 
@@ -63,8 +65,9 @@ pub enum StoreError {
     #[error(
         "`{}` is being written by another sweep (process {pid} on {host}); wait for it to \
          finish, or run another shard or folder. If that run is gone for good (its machine \
-         crashed), delete the lock with: sqlite3 {} 'DELETE FROM lock'",
-        path.display(), path.display()
+         crashed), delete the lock with: {}",
+        path.display(),
+        printable::command(&["sqlite3", &path.display().to_string(), "DELETE FROM lock"])
     )]
     Locked {
         /// The database.
@@ -86,6 +89,16 @@ pub enum StoreError {
         dir: PathBuf,
         /// Some of the files.
         files: String,
+    },
+    /// A file sweep would write is a folder or another kind of file.
+    #[error(
+        "`{}` is not a regular file, and sweep writes a file of that name: \
+         move it away, or choose another folder with -o DIR",
+        path.display()
+    )]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
     },
     /// A file sweep would write is a symbolic link.
     #[error(
@@ -156,7 +169,7 @@ impl Store {
         recording: Recording,
         force: bool,
     ) -> Result<Store, StoreError> {
-        dir.check_own_files()?;
+        Store::check_for_run(dir, db_name, &recording, force)?;
         let path = dir.file(db_name);
         if force && path.exists() {
             let old = Store::open_existing(&path)?;
@@ -164,16 +177,25 @@ impl Store {
             drop(old);
             dir.remove(db_name, &exports)?;
         }
-        dir.create()?;
-        let conn = open(&path)?;
-        let mut store = Store {
-            conn,
-            path,
-            recording,
-        };
-        store.initialise()?;
-        store.claim()?;
-        Ok(store)
+        let fresh = !path.exists();
+        let created = dir.create()?;
+        let opened = open(&path).and_then(|conn| {
+            let mut store = Store {
+                conn,
+                path: path.clone(),
+                recording,
+            };
+            store.initialise()?;
+            store.claim()?;
+            Ok(store)
+        });
+        // A run refused at the start (a full disk, a lock taken a moment
+        // ago) leaves the file system as it found it.
+        if opened.is_err() && fresh {
+            let _ = dir.remove(db_name, &[]);
+            folder::undo_create(&created);
+        }
+        opened
     }
 
     /// Opens an existing database, to read it or to merge into: checks that
@@ -266,60 +288,30 @@ impl Store {
     fn claim(&mut self) -> Result<(), StoreError> {
         let path = self.path.clone();
         let recording = self.recording.clone();
-        let text = recorded::render(&recording.config, &recording.data_sha256, recording.dims)
-            .map_err(|e| StoreError::Unwritable {
-                dir: path.clone(),
-                reason: format!("{e:#}"),
-            })?;
+        let text = self.rendered()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Exclusive)
             .map_err(sql_error(&path))?;
-        match meta_value(&tx, "config").map_err(sql_error(&path))? {
-            Some(old) => {
-                let changes = recorded::changes(&old, &text).map_err(|e| StoreError::NotOurs {
-                    path: path.clone(),
-                    reason: format!("{e:#}"),
-                })?;
-                if !changes.is_empty() {
-                    return Err(StoreError::Changed {
-                        dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
-                        changes: changes.join("\n"),
-                    });
-                }
-            }
-            None => {
-                let bit = |b: bool| if b { "1" } else { "0" };
-                let (inputs, outputs) = (recording.inputs.join("\n"), recording.outputs.join("\n"));
-                for (key, value) in [
-                    ("config", text.as_str()),
-                    ("has_validation", bit(recording.has_validation)),
-                    ("has_test", bit(recording.has_test)),
-                    ("inputs", inputs.as_str()),
-                    ("outputs", outputs.as_str()),
-                    ("changes", "0"),
-                ] {
-                    tx.execute(
-                        "INSERT INTO meta (key, value) VALUES (?1, ?2)",
-                        params![key, value],
-                    )
-                    .map_err(sql_error(&path))?;
-                }
+        if !same_config(&tx, &path, &text)? {
+            let bit = |b: bool| if b { "1" } else { "0" };
+            let (inputs, outputs) = (recording.inputs.join("\n"), recording.outputs.join("\n"));
+            for (key, value) in [
+                ("config", text.as_str()),
+                ("has_validation", bit(recording.has_validation)),
+                ("has_test", bit(recording.has_test)),
+                ("inputs", inputs.as_str()),
+                ("outputs", outputs.as_str()),
+                ("changes", "0"),
+            ] {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                    params![key, value],
+                )
+                .map_err(sql_error(&path))?;
             }
         }
-        let holder: Option<(String, i64)> = tx
-            .query_row("SELECT host, pid FROM lock", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()
-            .map_err(sql_error(&path))?;
-        if let Some((host, pid)) = holder {
-            let ours = host == host_name();
-            let alive = !ours || u32::try_from(pid).is_ok_and(is_running);
-            if alive && !(ours && pid == i64::from(std::process::id())) {
-                return Err(StoreError::Locked { path, host, pid });
-            }
-        }
+        unlocked(&tx, &path)?;
         tx.execute(
             "INSERT OR REPLACE INTO lock (only, host, pid) VALUES (1, ?1, ?2)",
             params![host_name(), std::process::id()],
@@ -331,6 +323,64 @@ impl Store {
         )
         .map_err(sql_error(&path))?;
         tx.commit().map_err(sql_error(&path))
+    }
+
+    /// The config as the database records it.
+    fn rendered(&self) -> Result<String, StoreError> {
+        let r = &self.recording;
+        recorded::render(&r.config, &r.data_sha256, r.dims).map_err(|e| StoreError::Unwritable {
+            dir: self.path.clone(),
+            reason: format!("{e:#}"),
+        })
+    }
+
+    /// Every check [`Store::open_for_run`] makes before it writes, made
+    /// without writing: what `--dry-run` reports. Gives the jobs the run
+    /// would find finished.
+    pub fn preflight(
+        dir: &ResultsDir,
+        db_name: &str,
+        recording: &Recording,
+        force: bool,
+    ) -> Result<Finished, StoreError> {
+        match Store::check_for_run(dir, db_name, recording, force)? {
+            Some(store) if !force => store.finished(),
+            _ => Ok(Finished::default()),
+        }
+    }
+
+    /// The checks of a run's start: the folder is sweep's to write in, and
+    /// its database (the store, when there is one with tables) is sweep's,
+    /// records this config and is not locked by a live run.
+    fn check_for_run(
+        dir: &ResultsDir,
+        db_name: &str,
+        recording: &Recording,
+        force: bool,
+    ) -> Result<Option<Store>, StoreError> {
+        dir.check_own_files()?;
+        let path = dir.file(db_name);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let store = Store {
+            conn: open(&path)?,
+            path: path.clone(),
+            recording: recording.clone(),
+        };
+        check_identity(&store.conn, &path)?;
+        let has_tables: bool = store
+            .conn
+            .query_row("SELECT count(*) > 0 FROM sqlite_schema", [], |r| r.get(0))
+            .map_err(sql_error(&path))?;
+        if !has_tables {
+            return Ok(None);
+        }
+        if !force {
+            same_config(&store.conn, &path, &store.rendered()?)?;
+            unlocked(&store.conn, &path)?;
+        }
+        Ok(Some(store))
     }
 
     /// Gives up the lock and marks the database as closed cleanly.
@@ -409,6 +459,47 @@ impl Store {
             reason,
         }
     }
+}
+
+/// Whether the database records a config, refused when it records
+/// another than `text`.
+fn same_config(conn: &Connection, path: &Path, text: &str) -> Result<bool, StoreError> {
+    let Some(old) = meta_value(conn, "config").map_err(sql_error(path))? else {
+        return Ok(false);
+    };
+    let changes = recorded::changes(&old, text).map_err(|e| StoreError::NotOurs {
+        path: path.to_path_buf(),
+        reason: format!("{e:#}"),
+    })?;
+    if !changes.is_empty() {
+        return Err(StoreError::Changed {
+            dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+            changes: changes.join("\n"),
+        });
+    }
+    Ok(true)
+}
+
+/// Refuses a database whose lock a live run (other than this one) holds.
+fn unlocked(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let holder: Option<(String, i64)> = conn
+        .query_row("SELECT host, pid FROM lock", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()
+        .map_err(sql_error(path))?;
+    if let Some((host, pid)) = holder {
+        let ours = host == host_name();
+        let alive = !ours || u32::try_from(pid).is_ok_and(is_running);
+        if alive && !(ours && pid == i64::from(std::process::id())) {
+            return Err(StoreError::Locked {
+                path: path.to_path_buf(),
+                host,
+                pid,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The meta value of `key`, if the database has one.
