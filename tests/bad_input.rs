@@ -33,6 +33,7 @@ fn refused(config: &str, files: &[(&str, &[u8])], needles: &[&str]) {
         );
     }
     assert!(!out.exists(), "nothing is written for a refused config");
+    assert_in_words(&stderr);
 }
 
 #[test]
@@ -339,5 +340,156 @@ fn generator_and_csv_keys_must_fit_the_source() {
         "[data]\ninputs = [7]\n",
         &[],
         &["data.inputs", "column index 7", "0 to 4"],
+    );
+}
+
+#[test]
+fn every_key_is_named_by_its_path_with_its_place() {
+    for (config, at) in [
+        (
+            "grid.lerning_rate = [0.1]\n",
+            "small.toml:1:6: grid.lerning_rate: ",
+        ),
+        (
+            "[data]\nsplit = { validaton = 0.25 }\n",
+            "small.toml:2:11: data.split.validaton: ",
+        ),
+        (
+            "[grid]\nexclude = [{ rul = \"matmul\" }]\n",
+            "small.toml:2:14: grid.exclude[0].rul: ",
+        ),
+        (
+            "[data]\nsource = \"blobs\"\n[data.blobs]\nspread = -1\n",
+            "small.toml:4:10: data.blobs.spread: -1 is not accepted",
+        ),
+        (
+            "[grid]\nrule = [\"matmul\", \"matmul\"]\n",
+            "small.toml:2:19: grid.rule[1]: `matmul` is listed twice",
+        ),
+        (
+            "[grid]\nlearning_rate = [0.1, 0.1]\n",
+            "small.toml:2:23: grid.learning_rate[1]: `0.1` is listed twice",
+        ),
+        (
+            "[data]\ninputs = [\"sepal_length\", \"petal_widht\"]\n",
+            "small.toml:2:27: data.inputs[1]: ",
+        ),
+    ] {
+        refused(config, &[], &[at]);
+    }
+}
+
+#[test]
+fn sizes_past_their_bounds_are_refused_with_the_key_and_the_bound() {
+    for (config, needles) in [
+        (
+            "[data]\nsource = \"blobs\"\n[data.blobs]\ndimension = 100000000000\n",
+            &["data.blobs.dimension", "from 1 to 10000"][..],
+        ),
+        (
+            "[data]\nsource = \"blobs\"\n[data.blobs]\nclasses = 1000\nper_class = 9000000\n",
+            &["data.blobs.per_class", "9000000000 rows", "10000000"],
+        ),
+        (
+            "[data]\nsource = \"teacher\"\n[data.teacher]\noutputs = 4294967296\n",
+            &["data.teacher.outputs", "from 1 to 1000"],
+        ),
+        (
+            "[data]\nsource = \"teacher\"\n[data.teacher]\nsamples = 10000000\ninputs = 1000\n",
+            &["data.teacher.inputs", "numbers", "100000000"],
+        ),
+        (
+            "[data]\nsource = \"xor\"\n[data.logic]\nsamples = 400000000000\n",
+            &["data.logic.samples", "from 4 to 10000000"],
+        ),
+        (
+            "epochs = 1000000\nupdates_per_epoch = 100000000\n",
+            &[
+                "small.toml:2:21: updates_per_epoch",
+                "1000000000000 updates",
+            ],
+        ),
+        (
+            "epochs = 10000000\n",
+            &["small.toml:1:10: epochs", "from 1 to 1000000"],
+        ),
+    ] {
+        refused(config, &[], needles);
+    }
+}
+
+#[test]
+fn csv_sizes_past_their_bounds_are_refused() {
+    let mut labels = b"x,label\n".to_vec();
+    for k in 0..1500 {
+        labels.extend(format!("{k},class{k}\n").bytes());
+    }
+    refused(
+        "[data]\nsource = \"d.csv\"\n",
+        &[("d.csv", &labels)],
+        &["d.csv", "1500 outputs", "more than the 1000"],
+    );
+    let header: Vec<String> = (0..12_000).map(|k| format!("c{k}")).collect();
+    let wide = format!("{}\n{}\n", header.join(","), vec!["1"; 12_000].join(","));
+    refused(
+        "[data]\nsource = \"d.csv\"\n",
+        &[("d.csv", wide.as_bytes())],
+        &["d.csv", "12000 columns", "11000"],
+    );
+}
+
+#[test]
+fn a_split_part_that_rounds_to_no_rows_is_refused() {
+    refused(
+        "[data]\nsource = \"xor\"\nsplit = { train = 0.9, validation = 0.05, test = 0.05 }\n\
+         [stop]\nvalidation_loss_below = 0.1\n",
+        &[],
+        &[
+            "small.toml:3:37: data.split.validation: ",
+            "0.05 of 4 rows rounds to no validation sample",
+            "0 for none",
+        ],
+    );
+}
+
+#[test]
+fn a_huge_line_gives_a_short_message() {
+    let config = format!(
+        "[grid]\nlearning_rate = [{}-1]\n",
+        "0.5, ".repeat(2_000_000)
+    );
+    let tmp = TempDir::new().unwrap();
+    let path = write_config(&tmp, &config);
+    let output = cargo_bin_cmd!("sweep")
+        .arg(&path)
+        .arg("--dry-run")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.len() < 1000, "{} bytes of message", stderr.len());
+    assert!(
+        stderr.contains("grid.learning_rate[2000000]: -1 is not accepted"),
+        "{stderr}"
+    );
+    let too_big = format!("# {}\n", "x".repeat(20 << 20));
+    let path = write_config(&tmp, &too_big);
+    let output = cargo_bin_cmd!("sweep").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("more than the 16777216"), "{stderr}");
+}
+
+#[test]
+fn control_characters_in_a_name_are_not_printed_raw() {
+    refused(
+        "name = \"bell\\u0007and\\u001b[31mred\"\n",
+        &[],
+        &["small.toml:1:8: name: ", "control character"],
+    );
+    refused(
+        "[data]\nsource = \"d\\u0000.csv\"\n",
+        &[],
+        &["cannot read data file"],
     );
 }

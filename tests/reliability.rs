@@ -247,16 +247,26 @@ fn a_panicking_job_is_recorded_and_the_others_finish() {
     let tmp = TempDir::new().unwrap();
     let config = write_config(&tmp, "epochs = 4\n[grid]\nseed = [1, 2, 3]\n");
     let victim = "matmul-sigmoid-lr0.1-b1-random-r0.5-s2";
-    cargo_bin_cmd!("sweep")
+    let out = cargo_bin_cmd!("sweep")
         .arg(&config)
         .arg("-o")
         .arg(tmp.path())
         .env("SWEEP_TEST_PANIC_JOB", victim)
         .assert()
         .code(1)
-        .stderr(predicate::str::contains(format!(
-            "job {victim} failed: panicked"
-        )));
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    // One line names the job and the panic's message; nothing of Rust's.
+    let about: Vec<&str> = stderr.lines().filter(|l| l.contains("panic")).collect();
+    assert_eq!(
+        about,
+        [format!(
+            "sweep: job {victim} failed: panicked: injected by SWEEP_TEST_PANIC_JOB"
+        )],
+        "{stderr}"
+    );
+    assert_in_words(&stderr);
     let dir = tmp.path().join("small");
     let summary = rows(&dir.join("summary.csv"));
     assert_eq!(summary.len(), 9);

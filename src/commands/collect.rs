@@ -23,11 +23,13 @@ pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
     let source = if main.exists() {
         main.clone()
     } else {
-        let first = shards.first().ok_or_else(|| StoreError::NotOurs {
-            path: main.clone(),
-            reason: "the folder holds no results database of sweep's; `sweep collect` takes \
-                     the results folder a sweep or its shards wrote, <output.dir>/<name>"
-                .into(),
+        let first = shards.first().ok_or_else(|| StoreError::NoResults {
+            dir: args.dir.clone(),
+            problem: match args.dir.is_dir() {
+                true => "holds no results database of sweep's",
+                false if args.dir.exists() => "is not a folder",
+                false => "does not exist",
+            },
         })?;
         dir.file(first)
     };

@@ -38,7 +38,9 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
         let checked =
             Store::preflight(&sweep.dir, &sweep.db_name(), &sweep.recording(), args.force);
         let finished = checked.as_ref().cloned().unwrap_or_default();
-        print!("{}", dry_run::render(&sweep.census(&finished)));
+        let mut census = sweep.census(&finished);
+        census.refused = checked.is_err();
+        print!("{}", dry_run::render(&census));
         checked.context("the run would be refused")?;
         return Ok(ExitCode::SUCCESS);
     }

@@ -30,6 +30,9 @@ pub struct Census {
     pub shape_errors: BTreeMap<String, u64>,
     /// The results folder.
     pub results: PathBuf,
+    /// Whether the run would be refused at its start (the reason follows
+    /// the plan, as the error).
+    pub refused: bool,
 }
 
 /// The plan as text: axes, job and update counts, the cells that will end
@@ -65,12 +68,10 @@ pub fn render(c: &Census) -> String {
     for (why, count) in &c.shape_errors {
         let _ = writeln!(out, "  {count} jobs: {why}");
     }
-    let _ = writeln!(
-        out,
-        "results: {} ({} of {} jobs finished)",
-        c.results.display(),
-        c.finished,
-        c.jobs
-    );
+    let state = match c.refused {
+        true => "refused: the run would not start, for the reason below".to_string(),
+        false => format!("{} of {} jobs finished", c.finished, c.jobs),
+    };
+    let _ = writeln!(out, "results: {} ({state})", c.results.display());
     out
 }

@@ -90,6 +90,18 @@ pub enum StoreError {
         /// Some of the files.
         files: String,
     },
+    /// A folder given as a results folder holds no results.
+    #[error(
+        "`{}` {problem}; `sweep collect` takes the results folder a sweep or its shards \
+         wrote: <output.dir>/<name>",
+        dir.display()
+    )]
+    NoResults {
+        /// The folder.
+        dir: PathBuf,
+        /// What it is instead.
+        problem: &'static str,
+    },
     /// A file sweep would write is a folder or another kind of file.
     #[error(
         "`{}` is not a regular file, and sweep writes a file of that name: \

@@ -161,3 +161,54 @@ pub fn forget_jobs(dir: &Path, step: i64) -> usize {
     .unwrap();
     n
 }
+
+/// Every file and folder under `dir` with the bytes of each file: two
+/// equal trees are the same file system, as far as sweep could change it.
+pub fn tree(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+    let mut entries = BTreeMap::new();
+    if !dir.exists() {
+        return entries;
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let key = path.strip_prefix(dir).unwrap().to_path_buf();
+            if path.is_dir() {
+                stack.push(path);
+                entries.insert(key, None);
+            } else {
+                entries.insert(key, Some(fs::read(&path).unwrap()));
+            }
+        }
+    }
+    entries
+}
+
+/// A message in the user's words: no Rust panic header, source path,
+/// backtrace hint, Rust type name or raw control character.
+pub fn assert_in_words(stderr: &str) {
+    for rust in [
+        "panicked at",
+        "RUST_BACKTRACE",
+        "src/",
+        ".rs:",
+        "thread '",
+        "struct ",
+        "Some(",
+        "Err(",
+    ] {
+        assert!(!stderr.contains(rust), "`{rust}` in:\n{stderr}");
+    }
+    let types = [
+        "u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64", "isize", "f32", "f64",
+        "Vec", "Option", "String", "PathBuf",
+    ];
+    for word in stderr.split(|c: char| !c.is_alphanumeric()) {
+        assert!(!types.contains(&word), "`{word}` in:\n{stderr}");
+    }
+    assert!(
+        !stderr.chars().any(|c| c.is_control() && c != '\n'),
+        "a control character in:\n{stderr:?}"
+    );
+}
