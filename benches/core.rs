@@ -207,7 +207,7 @@ fn job(c: &mut Criterion) {
 
 fn default_grid(c: &mut Criterion) {
     let config = Config::parse(DEFAULT_GRID, "grid.toml", "grid").unwrap();
-    let data = data::load(&config.data, config.bias, Path::new("."))
+    let data = data::load(&config.data, config.bias.0, Path::new("."))
         .unwrap()
         .splits;
     let jobs: Vec<Job> = Plan::new(&config.grid)
@@ -216,9 +216,9 @@ fn default_grid(c: &mut Criterion) {
         .map(|p| p.job())
         .collect();
     let schedule = Schedule {
-        epochs: config.epochs,
+        epochs: config.epochs.0 as u32,
         updates_per_epoch: data.train.len(),
-        validation_loss_below: config.stop.validation_loss_below,
+        validation_loss_below: config.stop.target(),
     };
     let mut group = c.benchmark_group("grid");
     group.sample_size(20);

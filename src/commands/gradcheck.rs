@@ -33,7 +33,7 @@ pub fn execute(args: &GradcheckArgs) -> anyhow::Result<ExitCode> {
             grid.init_range
                 .0
                 .iter()
-                .map(move |r| initial_weights(seed, r.0, dims))
+                .map(move |r| initial_weights(seed.0, r.0, dims))
         })
         .collect();
     let checks: Vec<Check> = grid

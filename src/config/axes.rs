@@ -10,7 +10,9 @@
 
 use super::limits::MAX_JOBS;
 use super::scalar::{Count, NonNegative, Positive};
-use super::values::{AxisValue, AxisValues, BatchSize, InitRange, LearningRate, Seeds, Values};
+use super::values::{
+    AxisValue, AxisValues, BatchSize, InitRange, LearningRate, Seed, Seeds, Values,
+};
 use crate::nn::{Activation, Rule, Sampling};
 use crate::suggest::did_you_mean;
 use serde::{Deserialize, Serialize};
@@ -187,7 +189,7 @@ axes! {
         default Values(vec![Positive(0.1)]),
         id "lr", plan 2, group always;
     /// Seeds the job's weights and sampling.
-    Seed seed: u64, listed as Seeds, default Seeds::List(vec![1]),
+    Seed seed: Seed, listed as Seeds, default Seeds::List(vec![1]),
         id "s", plan 6, group never;
     /// Samples per update.
     BatchSize batch_size: BatchSize, listed as Values<BatchSize>,

@@ -17,14 +17,20 @@ pub struct DataConfig {
     pub source: String,
     /// Input columns of a CSV source, by name or 0-based index; default:
     /// every column that is not a target.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "columns"
+    )]
     pub inputs: Option<Vec<Column>>,
     /// The label column of a CSV source, one-hot encoded; default: the last
     /// column (unless `targets` is given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<Column>,
     /// Real-valued target columns of a CSV source, instead of `target`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "columns"
+    )]
     pub targets: Option<Vec<Column>>,
     /// The CSV field separator, one character.
     #[serde(deserialize_with = "delimiter")]
@@ -280,4 +286,15 @@ fn delimiter<'de, D: Deserializer<'de>>(d: D) -> Result<char, D::Error> {
             "delimiter {s:?} is not accepted: it must be one ASCII character, such as \",\", \";\" or \"\\t\""
         ))),
     }
+}
+
+/// A list of columns, which must name at least one.
+fn columns<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Column>>, D::Error> {
+    let columns = Vec::<Column>::deserialize(d)?;
+    if columns.is_empty() {
+        return Err(de::Error::custom(
+            "an empty list names no column; name at least one, or leave the key out",
+        ));
+    }
+    Ok(Some(columns))
 }

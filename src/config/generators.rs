@@ -2,7 +2,7 @@
 //! `[data.blobs]` and `[data.teacher]`.
 
 use super::limits::{MAX_COLUMNS, MAX_OUTPUTS, MAX_ROWS, check_sizes};
-use super::scalar::{Count, NonNegative, Positive};
+use super::scalar::{Count, Deviation, Extent};
 use crate::nn::Activation;
 use serde::{Deserialize, Serialize};
 
@@ -35,14 +35,14 @@ pub struct LogicConfig {
     /// Samples: the 4 patterns repeated; a multiple of 4.
     pub samples: Count<4, MAX_ROWS>,
     /// Standard deviation of Gaussian noise added to the inputs.
-    pub noise: NonNegative,
+    pub noise: Deviation,
 }
 
 impl Default for LogicConfig {
     fn default() -> Self {
         LogicConfig {
             samples: Count(4),
-            noise: NonNegative(0.0),
+            noise: Deviation(0.0),
         }
     }
 }
@@ -73,9 +73,9 @@ pub struct BlobsConfig {
     /// Samples per class.
     pub per_class: Count<1, MAX_ROWS>,
     /// Standard deviation of each cluster along every axis.
-    pub spread: Positive,
+    pub spread: Extent,
     /// Cluster centres are uniform in [−center_range, center_range]^dimension.
-    pub center_range: Positive,
+    pub center_range: Extent,
 }
 
 impl Default for BlobsConfig {
@@ -84,8 +84,8 @@ impl Default for BlobsConfig {
             dimension: Count(2),
             classes: Count(3),
             per_class: Count(50),
-            spread: Positive(0.5),
-            center_range: Positive(2.0),
+            spread: Extent(0.5),
+            center_range: Extent(2.0),
         }
     }
 }
@@ -113,11 +113,11 @@ pub struct TeacherConfig {
     /// Number of samples.
     pub samples: Count<2, MAX_ROWS>,
     /// Inputs are uniform in [−input_range, input_range].
-    pub input_range: Positive,
+    pub input_range: Extent,
     /// The teacher's weights are uniform in [−weight_range, weight_range].
-    pub weight_range: Positive,
+    pub weight_range: Extent,
     /// Standard deviation of Gaussian noise added to the targets.
-    pub noise: NonNegative,
+    pub noise: Deviation,
 }
 
 impl Default for TeacherConfig {
@@ -127,9 +127,9 @@ impl Default for TeacherConfig {
             outputs: Count(3),
             activation: Activation::Sigmoid,
             samples: Count(200),
-            input_range: Positive(1.0),
-            weight_range: Positive(2.0),
-            noise: NonNegative(0.05),
+            input_range: Extent(1.0),
+            weight_range: Extent(2.0),
+            noise: Deviation(0.05),
         }
     }
 }

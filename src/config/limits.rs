@@ -38,6 +38,10 @@ pub const MAX_DATA_BYTES: u64 = 2 << 30;
 /// few copies of W.
 pub const MAX_WEIGHTS: u64 = 1_000_000;
 
+/// A generator's widths, ranges and noise: beyond this its numbers (and
+/// the differences between them) leave the floating-point range.
+pub const MAX_EXTENT: f64 = 1e12;
+
 /// Cells in a grid's cross product: a million times the default grid.
 pub const MAX_JOBS: u64 = 100_000_000;
 

@@ -17,7 +17,7 @@ pub use axes::{GridConfig, JobParams, Key, Selector};
 pub use data::{Column, DataConfig, Scale, Source, SplitFractions};
 pub use error::{ConfigError, Place};
 pub use generators::{BlobsConfig, Gate, LogicConfig, TeacherConfig};
-pub use scalar::{Count, Finite, Fraction, NonNegative, Positive};
+pub use scalar::{Count, Deviation, Extent, Finite, Fraction, NonNegative, Positive};
 pub use source::ConfigSource;
 pub use values::{AxisValues, BatchSize, InitRange, LearningRate, Seed, Seeds, Values};
 
@@ -259,7 +259,10 @@ mod tests {
                 .unwrap();
         assert_eq!(c.grid.rule, Values(vec![crate::nn::Rule::Matmul]));
         assert_eq!(c.grid.learning_rate, Values(vec![Positive(1.0)]));
-        assert_eq!((c.grid.seed.get(0), c.grid.seed.get(1)), (3, 4));
+        assert_eq!(
+            (c.grid.seed.get(0), c.grid.seed.get(1)),
+            (Count(3), Count(4))
+        );
         assert_eq!(
             parse("[grid]\nseed = 7").unwrap().grid.seed,
             Seeds::List(vec![7])

@@ -3,6 +3,7 @@
 //! its line, column and snippet, and the message says what is accepted in
 //! words rather than in Rust types.
 
+use super::limits::MAX_EXTENT;
 use crate::number::float;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -81,6 +82,15 @@ real!(
 real!(
     /// A fraction, from 0 to 1.
     Fraction, "a number from 0 to 1", |v| (0.0..=1.0).contains(&v)
+);
+
+real!(
+    /// A generator's width or range: above 0 and at most [`MAX_EXTENT`].
+    Extent, "a number above 0 and at most 1e12", |v| v > 0.0 && v <= MAX_EXTENT
+);
+real!(
+    /// A generator's noise: from 0 to [`MAX_EXTENT`].
+    Deviation, "a number from 0 to 1e12", |v| (0.0..=MAX_EXTENT).contains(&v)
 );
 
 /// Reads an integer or a float as a `T`; anything else is refused with

@@ -73,23 +73,25 @@ pub enum Seeds {
 }
 
 impl AxisValues for Seeds {
-    type Item = u64;
+    type Item = Seed;
     fn count(&self) -> u64 {
         match self {
             Seeds::Range { count, .. } => *count,
             Seeds::List(list) => list.len() as u64,
         }
     }
-    fn get(&self, k: u64) -> u64 {
+    fn get(&self, k: u64) -> Seed {
         match self {
-            Seeds::Range { from, .. } => from + k,
-            Seeds::List(list) => list[k as usize],
+            Seeds::Range { from, .. } => Count(from + k),
+            Seeds::List(list) => Count(list[k as usize]),
         }
     }
-    fn first_duplicate(&self) -> Option<(u64, u64)> {
+    fn first_duplicate(&self) -> Option<(u64, Seed)> {
         match self {
             Seeds::Range { .. } => None,
-            Seeds::List(list) => Values(list.clone()).first_duplicate(),
+            Seeds::List(list) => {
+                Values(list.iter().copied().map(Count).collect()).first_duplicate()
+            }
         }
     }
     fn describe(&self) -> String {
@@ -97,7 +99,9 @@ impl AxisValues for Seeds {
             Seeds::Range { from, count } => {
                 format!("{from} to {} ({count} seeds)", from + count - 1)
             }
-            Seeds::List(list) => Values(list.clone()).describe(),
+            Seeds::List(list) => {
+                Values(list.iter().copied().map(Count).collect::<Vec<Seed>>()).describe()
+            }
         }
     }
 }
@@ -153,15 +157,6 @@ impl<const MIN: u64, const MAX: u64> AxisValue for Count<MIN, MAX> {
             .parse()
             .map_err(|_| format!("`{text}` is not a whole number"))?;
         Count::try_from(v)
-    }
-}
-
-impl AxisValue for u64 {
-    fn print(&self) -> String {
-        self.to_string()
-    }
-    fn parse(text: &str) -> Result<Self, String> {
-        Seed::parse(text).map(|s| s.0)
     }
 }
 

@@ -85,7 +85,7 @@ pub fn teacher(cfg: &TeacherConfig, seed: u64) -> Dataset {
     let mut rng = rng(seed);
     let dims = Dims {
         inputs_with_bias: inputs + 1,
-        outputs: outputs,
+        outputs,
     };
     let w = Array2::from_shape_simple_fn(dims.weights(), || rng.random_range(-wr..=wr));
     let mut x = Array2::zeros((samples, inputs));
@@ -129,7 +129,7 @@ fn dataset(x: Array2<f64>, t: Array2<f64>, outputs: Vec<String>) -> Dataset {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Count, NonNegative};
+    use crate::config::{Count, Deviation};
     use crate::nn::Activation;
 
     #[test]
@@ -150,7 +150,7 @@ mod tests {
     fn noisy_logic_repeats_each_pattern_equally() {
         let cfg = LogicConfig {
             samples: Count(40),
-            noise: NonNegative(0.1),
+            noise: Deviation(0.1),
         };
         let d = logic(Gate::Xor, &cfg, 7);
         assert_eq!(d.x.nrows(), 40);
@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn teacher_without_noise_is_its_net() {
         let cfg = TeacherConfig {
-            noise: NonNegative(0.0),
+            noise: Deviation(0.0),
             activation: Activation::Sigmoid,
             ..TeacherConfig::default()
         };
@@ -199,7 +199,7 @@ mod tests {
                     Gate::Or,
                     &LogicConfig {
                         samples: Count(8),
-                        noise: NonNegative(0.2),
+                        noise: Deviation(0.2),
                     },
                     seed,
                 ),

@@ -2,7 +2,7 @@
 //! differ only by seed, holding the group's mean training loss.
 
 use super::write_atomic;
-use crate::config::{GridConfig, Key};
+use crate::config::{Count, GridConfig, Key};
 use crate::grid::JobParams;
 use crate::nn::{EpochRecord, Status};
 use crate::number::float;
@@ -75,7 +75,10 @@ impl Curves {
 
     /// Adds one finished job.
     pub fn add(&mut self, p: &JobParams, status: Status, rows: &[EpochRecord]) {
-        let group = JobParams { seed: 0, ..*p };
+        let group = JobParams {
+            seed: Count(0),
+            ..*p
+        };
         let col = match self.last {
             Some((last, col)) if last == group => col,
             _ => {

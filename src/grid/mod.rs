@@ -33,7 +33,7 @@ impl JobParams {
             rule: self.rule,
             activation: self.activation,
             learning_rate: self.learning_rate.0,
-            seed: self.seed,
+            seed: self.seed.0,
             batch_size: self.batch_size.get(),
             sampling: self.sampling,
             init_range: self.init_range.0,
@@ -178,7 +178,7 @@ mod tests {
             .map(|j| (j.learning_rate, j.seed))
             .collect();
         assert_eq!(picked.len(), 3 * 2, "three rules, two seeds");
-        assert!(picked.iter().all(|&(lr, s)| lr.0 == 0.5 && s != 2));
+        assert!(picked.iter().all(|&(lr, s)| lr.0 == 0.5 && s.0 != 2));
         for (bad, needle) in [
             ("seed", "KEY=VALUE"),
             ("sead=1", "did you mean `seed`"),
@@ -227,7 +227,7 @@ mod properties {
         (
             proptest::option::of(some(Rule::ALL.to_vec())),
             proptest::option::of(some(vec![Activation::Sigmoid, Activation::Relu])),
-            proptest::option::of(some(vec![1u64, 2, 5])),
+            proptest::option::of(some(vec![Count(1), Count(2), Count(5)])),
         )
             .prop_map(|(rule, activation, seed)| Selector {
                 rule: rule.map(Values),

@@ -100,7 +100,7 @@ pub(crate) mod tests {
             rule: Rule::Matmul,
             activation: Activation::Sigmoid,
             learning_rate: Positive(0.1),
-            seed: 3,
+            seed: Count(3),
             batch_size: Count(1),
             sampling: Sampling::Random,
             init_range: NonNegative(0.5),
