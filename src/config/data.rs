@@ -17,20 +17,14 @@ pub struct DataConfig {
     pub source: String,
     /// Input columns of a CSV source, by name or 0-based index; default:
     /// every column that is not a target.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "columns"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "columns")]
     pub inputs: Option<Vec<Column>>,
     /// The label column of a CSV source, one-hot encoded; default: the last
     /// column (unless `targets` is given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<Column>,
     /// Real-valued target columns of a CSV source, instead of `target`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "columns"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "columns")]
     pub targets: Option<Vec<Column>>,
     /// The CSV field separator, one character.
     #[serde(deserialize_with = "delimiter")]

@@ -148,9 +148,7 @@ impl DataError {
     /// message is then shown at that key's place in the config.
     pub fn config_key(&self) -> Option<String> {
         match self {
-            DataError::UnknownSource { .. } | DataError::Read { .. } => {
-                Some("data.source".into())
-            }
+            DataError::UnknownSource { .. } | DataError::Read { .. } => Some("data.source".into()),
             DataError::UnknownColumn { key, .. } | DataError::ColumnIndex { key, .. } => {
                 Some(key.clone())
             }
