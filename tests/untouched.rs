@@ -34,18 +34,25 @@ fn refused_untouched_with(dir: &Path, args: &[&str], setup: impl FnOnce(&mut Com
     stderr
 }
 
+/// A folder holding `c.toml` (the small sweep) and its finished results,
+/// in `results/c`.
+fn finished_small_sweep() -> TempDir {
+    let tmp = TempDir::new().unwrap();
+    fs::write(tmp.path().join("c.toml"), SMALL).unwrap();
+    let status = cargo_bin_cmd!("sweep")
+        .current_dir(tmp.path())
+        .args(["c.toml", "-q"])
+        .output()
+        .unwrap()
+        .status;
+    assert!(status.success());
+    tmp
+}
+
 #[test]
 fn a_file_sweep_writes_that_is_a_folder_is_refused_before_training() {
     for export in ["timings.csv", "config.toml", "summary.csv"] {
-        let tmp = TempDir::new().unwrap();
-        fs::write(tmp.path().join("c.toml"), SMALL).unwrap();
-        let status = cargo_bin_cmd!("sweep")
-            .current_dir(tmp.path())
-            .args(["c.toml", "-q"])
-            .output()
-            .unwrap()
-            .status;
-        assert!(status.success());
+        let tmp = finished_small_sweep();
         let path = tmp.path().join("results/c").join(export);
         fs::remove_file(&path).unwrap();
         fs::create_dir(&path).unwrap();
@@ -114,15 +121,7 @@ fn a_full_disk_at_the_start_leaves_no_folder_behind() {
 
 #[test]
 fn dry_run_refuses_the_results_of_another_config_as_the_run_does() {
-    let tmp = TempDir::new().unwrap();
-    fs::write(tmp.path().join("c.toml"), SMALL).unwrap();
-    let status = cargo_bin_cmd!("sweep")
-        .current_dir(tmp.path())
-        .args(["c.toml", "-q"])
-        .output()
-        .unwrap()
-        .status;
-    assert!(status.success());
+    let tmp = finished_small_sweep();
     fs::write(
         tmp.path().join("c.toml"),
         SMALL.replace("epochs = 2", "epochs = 3"),
