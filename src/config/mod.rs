@@ -1,8 +1,10 @@
 //! The TOML config: what a sweep trains, on what data, and where results go.
 //!
-//! Parsing fills in every default, refuses unknown keys and out-of-range
-//! values with the line and column TOML knows, and suggests the key or value
-//! that was probably meant.
+//! Parsing fills in every default, and refuses an unknown key or a bad
+//! value by its whole key path with its line, column and snippet
+//! ([`source`]), in words that say what is accepted ([`scalar`], whose
+//! bounds are in [`limits`]), suggesting the key or value that was
+//! probably meant.
 
 pub mod axes;
 pub mod data;
@@ -104,11 +106,6 @@ impl Default for OutputConfig {
 }
 
 impl Config {
-    /// Reads and checks the config at `path`, or the built-in default grid.
-    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
-        Config::from_source(&ConfigSource::open(path)?)
-    }
-
     /// Parses and checks config text; `origin` names it in messages and
     /// `default_name` is the name when the text gives none.
     pub fn parse(text: &str, origin: &str, default_name: &str) -> Result<Config, ConfigError> {

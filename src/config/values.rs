@@ -1,6 +1,6 @@
 //! How a grid axis's values are written in TOML: a list, one value standing
-//! for a list of one, or (for seeds) a range; and the validated scalars the
-//! numeric axes hold.
+//! for a list of one, or (for seeds) a range; and what the numeric axes'
+//! values are (scalars of [`super::scalar`] with their bounds).
 
 use super::limits::{MAX_JOBS, MAX_ROWS, MAX_SEED};
 use super::scalar::{Count, NonNegative, Positive};
