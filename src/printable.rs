@@ -27,6 +27,15 @@ pub fn text(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// `text` cut to its first `max` characters, marked `…` where cut: a
+/// value from a file (a cell, a name) may be megabytes long.
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
 /// A command line a person can paste into a POSIX shell: each word quoted
 /// as `shell-words` quotes it, but for words of characters no shell reads
 /// specially after the command's name (`seed=3`, `-o`, `a/b.toml`), which
@@ -50,6 +59,12 @@ pub fn command<S: AsRef<str>>(words: &[S]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn clipping_keeps_short_text_and_marks_the_cut() {
+        assert_eq!(super::clip("short", 40), "short");
+        assert_eq!(super::clip("ééééé", 3), "ééé…");
+    }
+
     #[test]
     fn a_command_quotes_only_what_a_shell_would_misread() {
         assert_eq!(

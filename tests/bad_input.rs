@@ -493,3 +493,21 @@ fn control_characters_in_a_name_are_not_printed_raw() {
         &["cannot read data file"],
     );
 }
+
+#[test]
+fn a_huge_cell_gives_a_short_message() {
+    let cell = "x".repeat(1 << 20);
+    let csv = format!("a,b,label\n1,{cell},y\n2,3,z\n");
+    let tmp = TempDir::new().unwrap();
+    fs::write(tmp.path().join("d.csv"), csv).unwrap();
+    let path = write_config(&tmp, "[data]\nsource = \"d.csv\"\n");
+    let output = cargo_bin_cmd!("sweep")
+        .arg(&path)
+        .arg("--dry-run")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.len() < 1000, "{} bytes of message", stderr.len());
+    assert!(stderr.contains("line 2, column `b`: `xxxx"), "{stderr}");
+}

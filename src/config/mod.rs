@@ -186,10 +186,7 @@ impl ConfigSource {
 /// Why `name` cannot name a results folder, if it cannot.
 fn check_name(name: &str) -> Result<(), String> {
     let chars = name.chars().count();
-    let mut shown: String = printable::text(name).chars().take(40).collect();
-    if chars > 40 {
-        shown.push('…');
-    }
+    let shown = printable::clip(&printable::text(name), 40);
     if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\']) {
         Err(format!(
             "`{shown}` cannot name a results folder; use letters, digits, `-`, `_` or `.`, without `/`"

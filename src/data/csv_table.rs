@@ -4,8 +4,12 @@
 use super::DataError;
 use crate::config::Column;
 use crate::config::limits::{MAX_COLUMNS, MAX_OUTPUTS, MAX_ROWS};
+use crate::printable;
 use crate::suggest::did_you_mean;
 use sha2::{Digest, Sha256};
+
+/// The most characters of a cell or a column name a message shows.
+pub const SHOWN_CHARS: usize = 40;
 
 /// The most columns a data file may have: the most inputs and outputs.
 const MAX_FILE_COLUMNS: u64 = MAX_COLUMNS + MAX_OUTPUTS;
@@ -99,7 +103,7 @@ impl CsvTable {
             {
                 return Err(DataError::DuplicateColumn {
                     origin: origin.to_string(),
-                    name: name.clone(),
+                    name: printable::clip(name, SHOWN_CHARS),
                     first: named.iter().position(|n| n == name).unwrap_or(0),
                     again: k,
                 });
@@ -145,7 +149,7 @@ impl CsvTable {
                 DataError::UnknownColumn {
                     origin: self.origin.clone(),
                     key,
-                    name: name.to_string(),
+                    name: printable::clip(name, SHOWN_CHARS),
                     hint: did_you_mean(name, self.headers.iter().map(String::as_str)),
                     available: listed(&self.headers),
                 }
@@ -162,8 +166,8 @@ impl CsvTable {
                 let bad = |problem: &'static str| DataError::BadNumber {
                     origin: self.origin.clone(),
                     line: row.position().map_or(0, |p| p.line()),
-                    column: self.headers[col].clone(),
-                    value: cell.to_string(),
+                    column: printable::clip(&self.headers[col], SHOWN_CHARS),
+                    value: printable::clip(cell, SHOWN_CHARS),
                     problem,
                 };
                 let value: f64 = cell.parse().map_err(|_| bad("is not a number"))?;
@@ -188,7 +192,7 @@ fn listed(names: &[String]) -> String {
     let mut text = names
         .iter()
         .take(SHOWN)
-        .map(String::as_str)
+        .map(|n| printable::clip(n, SHOWN_CHARS))
         .collect::<Vec<_>>()
         .join(", ");
     if names.len() > SHOWN {

@@ -11,8 +11,10 @@ use crate::config::limits::{MAX_DATA_BYTES, check_sizes};
 use crate::config::{Column, DataConfig, Source};
 use crate::nn::{Set, Splits};
 use crate::number::float;
+use crate::printable;
 use crate::suggest::did_you_mean;
 use csv_table::CsvTable;
+use csv_table::SHOWN_CHARS;
 pub use error::DataError;
 use ndarray::Array2;
 use rand::SeedableRng;
@@ -222,7 +224,7 @@ fn read_file(source: &str, base_dir: &Path, cfg: &DataConfig) -> Result<CsvTable
             if e.kind() == std::io::ErrorKind::NotFound && !source.contains(['/', '\\', '.']) =>
         {
             Err(DataError::UnknownSource {
-                name: source.to_string(),
+                name: printable::clip(source, SHOWN_CHARS),
                 hint: did_you_mean(source, BUILT_IN),
             })
         }
@@ -249,8 +251,8 @@ fn one_hot(table: &CsvTable, col: usize) -> Result<(Array2<f64>, Vec<String>), D
     if classes.len() < 2 {
         return Err(DataError::SingleClass {
             origin: table.origin.clone(),
-            column: table.headers[col].clone(),
-            class: classes.pop().unwrap_or_default(),
+            column: printable::clip(&table.headers[col], SHOWN_CHARS),
+            class: printable::clip(&classes.pop().unwrap_or_default(), SHOWN_CHARS),
         });
     }
     let mut t = Array2::zeros((labels.len(), classes.len()));
