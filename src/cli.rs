@@ -1,5 +1,6 @@
 //! The command line.
 
+use crate::config::limits::MAX_THREADS_PER_CORE;
 use crate::config::{Key, Selector};
 use crate::grid::ShardArg;
 use crate::output::gradient_table::Format;
@@ -40,8 +41,8 @@ pub struct RunArgs {
     /// (the same as configs/grid.toml) runs
     pub config: Option<PathBuf>,
 
-    /// Worker threads [default: one per core]
-    #[arg(short = 'j', long, value_name = "N")]
+    /// Worker threads, at most 4 per core [default: one per core]
+    #[arg(short = 'j', long, value_name = "N", value_parser = threads)]
     pub threads: Option<NonZeroUsize>,
 
     /// Results go to DIR/<name>/ instead of <output.dir>/<name>/
@@ -97,6 +98,20 @@ pub struct CollectArgs {
     /// Do not draw loss.svg
     #[arg(long)]
     pub no_plot: bool,
+}
+
+/// `-j N`: from 1 to [`MAX_THREADS_PER_CORE`] per core; more threads than
+/// that only add switching between them, and thousands stall the start.
+fn threads(text: &str) -> Result<NonZeroUsize, String> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let max = MAX_THREADS_PER_CORE * cores;
+    let expected = format!(
+        "a whole number from 1 to {max} ({MAX_THREADS_PER_CORE} per core on these {cores} cores)"
+    );
+    match text.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(NonZeroUsize::new(n).expect("n ≥ 1")),
+        _ => Err(format!("{text} is not accepted: expected {expected}")),
+    }
 }
 
 /// `--filter`'s help, with the keys from the one list of axes.

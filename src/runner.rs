@@ -2,7 +2,6 @@
 //! hands each finished job to the database's one writer, and notes a
 //! failing job without stopping the others.
 
-use crate::config::limits::MAX_THREADS_PER_CORE;
 use crate::config::{Column, Config, ConfigError, ConfigSource, Key, Selector};
 use crate::data::{Prepared, Target};
 use crate::grid::{JobParams, Plan, Shard};
@@ -69,19 +68,6 @@ pub enum SweepError {
     FilterMatchesNothing {
         /// The config.
         origin: String,
-    },
-    /// `-j` asks for more threads than can help.
-    #[error(
-        "-j {asked}: more worker threads than the {max} sweep starts on {cores} cores \
-         ({MAX_THREADS_PER_CORE} per core); give -j {max} or fewer, or leave -j out for one per core"
-    )]
-    TooManyThreads {
-        /// Threads asked for.
-        asked: usize,
-        /// The most accepted here.
-        max: usize,
-        /// Cores of this machine.
-        cores: usize,
     },
 }
 
@@ -251,19 +237,8 @@ pub struct RunReport {
     pub interrupted: bool,
 }
 
-/// Refuses `-j N` above [`MAX_THREADS_PER_CORE`] threads per core.
-pub fn check_threads(threads: Option<usize>) -> Result<(), SweepError> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let max = MAX_THREADS_PER_CORE * cores;
-    match threads {
-        Some(asked) if asked > max => Err(SweepError::TooManyThreads { asked, max, cores }),
-        _ => Ok(()),
-    }
-}
-
 /// The worker threads: `threads` of them, or one per core.
 pub fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
-    check_threads(threads)?;
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()

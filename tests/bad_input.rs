@@ -511,3 +511,22 @@ fn a_huge_cell_gives_a_short_message() {
     assert!(stderr.len() < 1000, "{} bytes of message", stderr.len());
     assert!(stderr.contains("line 2, column `b`: `xxxx"), "{stderr}");
 }
+
+#[test]
+fn a_config_that_is_not_utf8_or_not_a_file_is_named() {
+    let tmp = TempDir::new().unwrap();
+    let path = tmp.path().join("latin1.toml");
+    fs::write(&path, b"epochs = 2\nname = \"caf\xe9\"\n").unwrap();
+    let output = cargo_bin_cmd!("sweep").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("latin1.toml:2:12: this byte is not UTF-8"),
+        "{stderr}"
+    );
+    let output = cargo_bin_cmd!("sweep").arg(tmp.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("it is a folder"), "{stderr}");
+    assert_in_words(&stderr);
+}

@@ -90,7 +90,18 @@ fn too_many_threads_are_refused_before_anything_is_made() {
     ] {
         let stderr = refused_untouched(tmp.path(), args);
         assert!(
-            stderr.contains("-j 100000") && stderr.contains("per core"),
+            stderr.contains("100000 is not accepted") && stderr.contains("per core"),
+            "{stderr}"
+        );
+    }
+    for (bad, needle) in [
+        ("0", "0 is not accepted"),
+        ("x", "x is not accepted"),
+        ("4.5", "4.5 is not accepted"),
+    ] {
+        let stderr = refused_untouched(tmp.path(), &["c.toml", "-j", bad]);
+        assert!(
+            stderr.contains(needle) && stderr.contains("a whole number from 1"),
             "{stderr}"
         );
     }

@@ -36,22 +36,38 @@ impl ConfigSource {
             path: path.to_path_buf(),
             error,
         };
+        if path.is_dir() {
+            return Err(read_error(std::io::Error::other(
+                "it is a folder; give the path of a TOML config file",
+            )));
+        }
         let file = std::fs::File::open(path).map_err(read_error)?;
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         // One byte past the bound tells a file at the bound from a larger one.
         file.take(MAX_CONFIG_BYTES + 1)
-            .read_to_string(&mut text)
+            .read_to_end(&mut bytes)
             .map_err(read_error)?;
-        if text.len() as u64 > MAX_CONFIG_BYTES {
-            let bytes = std::fs::metadata(path).map_or(text.len() as u64, |m| m.len());
+        if bytes.len() as u64 > MAX_CONFIG_BYTES {
             return Err(ConfigError::TooLarge {
                 path: path.to_path_buf(),
-                bytes,
+                bytes: std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len()),
                 max: MAX_CONFIG_BYTES,
             });
         }
+        let origin = path.display().to_string();
+        let text = String::from_utf8(bytes).map_err(|e| {
+            // The text before the first bad byte is whole: its place is exact.
+            let valid = e.utf8_error().valid_up_to();
+            let shown = String::from_utf8_lossy(e.as_bytes());
+            ConfigError::Invalid {
+                origin: origin.clone(),
+                key: String::new(),
+                place: Place::of(&shown, valid),
+                message: "this byte is not UTF-8 text; save the config as UTF-8".into(),
+            }
+        })?;
         Ok(ConfigSource {
-            origin: path.display().to_string(),
+            origin,
             text,
             default_name: path
                 .file_stem()
