@@ -189,8 +189,20 @@ impl Store {
             drop(old);
             dir.remove(db_name, &exports)?;
         }
-        let fresh = !path.exists();
         let created = dir.create()?;
+        // Made here, atomically, to know whether this run made it: of two
+        // runs started at once, only the one that made it may remove it.
+        let made_db = match std::fs::File::create_new(&path) {
+            Ok(_) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+            Err(e) => {
+                folder::undo_create(&created);
+                return Err(StoreError::Unwritable {
+                    dir: dir.root().to_path_buf(),
+                    reason: format!("`{}`: {e}", path.display()),
+                });
+            }
+        };
         let opened = open(&path).and_then(|conn| {
             let mut store = Store {
                 conn,
@@ -201,9 +213,10 @@ impl Store {
             store.claim()?;
             Ok(store)
         });
-        // A run refused at the start (a full disk, a lock taken a moment
-        // ago) leaves the file system as it found it.
-        if opened.is_err() && fresh {
+        // A run that cannot write its new database (a full disk) leaves the
+        // file system as it found it. A refusal by another run (its lock,
+        // its config) leaves the database alone: that run may be using it.
+        if made_db && matches!(opened, Err(StoreError::Unwritable { .. })) {
             let _ = dir.remove(db_name, &[]);
             folder::undo_create(&created);
         }
