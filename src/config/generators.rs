@@ -32,8 +32,8 @@ impl Gate {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default, expecting = "a table")]
 pub struct LogicConfig {
-    /// Samples: the 4 patterns repeated; a multiple of 4.
-    pub samples: Count<4, MAX_ROWS>,
+    /// Samples: the 4 patterns repeated, each as often.
+    pub samples: Count<4, MAX_ROWS, 4>,
     /// Standard deviation of Gaussian noise added to the inputs.
     pub noise: Deviation,
 }
@@ -44,21 +44,6 @@ impl Default for LogicConfig {
             samples: Count(4),
             noise: Deviation(0.0),
         }
-    }
-}
-
-impl LogicConfig {
-    pub(super) fn check(&self) -> Result<(), (String, String)> {
-        if !self.samples.0.is_multiple_of(4) {
-            return Err((
-                "logic.samples".into(),
-                format!(
-                    "{} is not accepted: it must be a multiple of 4 (each pattern as often)",
-                    self.samples
-                ),
-            ));
-        }
-        Ok(())
     }
 }
 

@@ -114,14 +114,17 @@ impl<T: TryFrom<f64, Error = String>> Visitor<'_> for RealVisitor<T> {
     }
 }
 
-/// A whole number from `MIN` to `MAX`.
+/// A whole number from `MIN` to `MAX`, and a multiple of `STEP`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Count<const MIN: u64, const MAX: u64>(pub u64);
+pub struct Count<const MIN: u64, const MAX: u64, const STEP: u64 = 1>(pub u64);
 
-impl<const MIN: u64, const MAX: u64> Count<MIN, MAX> {
+impl<const MIN: u64, const MAX: u64, const STEP: u64> Count<MIN, MAX, STEP> {
     /// What the value must be, in words.
     pub fn expected() -> String {
-        format!("a whole number from {MIN} to {MAX}")
+        match STEP {
+            1 => format!("a whole number from {MIN} to {MAX}"),
+            _ => format!("a multiple of {STEP} from {MIN} to {MAX}"),
+        }
     }
 
     /// The value as an index or a length.
@@ -131,29 +134,31 @@ impl<const MIN: u64, const MAX: u64> Count<MIN, MAX> {
     }
 }
 
-impl<const MIN: u64, const MAX: u64> TryFrom<i64> for Count<MIN, MAX> {
+impl<const MIN: u64, const MAX: u64, const STEP: u64> TryFrom<i64> for Count<MIN, MAX, STEP> {
     type Error = String;
     fn try_from(v: i64) -> Result<Self, String> {
         match u64::try_from(v) {
-            Ok(n) if (MIN..=MAX).contains(&n) => Ok(Count(n)),
+            Ok(n) if (MIN..=MAX).contains(&n) && n.is_multiple_of(STEP) => Ok(Count(n)),
             _ => Err(refused(&v.to_string(), &Self::expected())),
         }
     }
 }
 
-impl<const MIN: u64, const MAX: u64> fmt::Display for Count<MIN, MAX> {
+impl<const MIN: u64, const MAX: u64, const STEP: u64> fmt::Display for Count<MIN, MAX, STEP> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
     }
 }
 
-impl<const MIN: u64, const MAX: u64> Serialize for Count<MIN, MAX> {
+impl<const MIN: u64, const MAX: u64, const STEP: u64> Serialize for Count<MIN, MAX, STEP> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_u64(self.0)
     }
 }
 
-impl<'de, const MIN: u64, const MAX: u64> Deserialize<'de> for Count<MIN, MAX> {
+impl<'de, const MIN: u64, const MAX: u64, const STEP: u64> Deserialize<'de>
+    for Count<MIN, MAX, STEP>
+{
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(WholeVisitor(PhantomData))
     }
@@ -161,18 +166,20 @@ impl<'de, const MIN: u64, const MAX: u64> Deserialize<'de> for Count<MIN, MAX> {
 
 /// Reads a TOML integer as a [`Count`], checked inside the deserializer
 /// like [`RealVisitor`].
-struct WholeVisitor<const MIN: u64, const MAX: u64>(PhantomData<Count<MIN, MAX>>);
+struct WholeVisitor<const MIN: u64, const MAX: u64, const STEP: u64>(
+    PhantomData<Count<MIN, MAX, STEP>>,
+);
 
-impl<const MIN: u64, const MAX: u64> Visitor<'_> for WholeVisitor<MIN, MAX> {
-    type Value = Count<MIN, MAX>;
+impl<const MIN: u64, const MAX: u64, const STEP: u64> Visitor<'_> for WholeVisitor<MIN, MAX, STEP> {
+    type Value = Count<MIN, MAX, STEP>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(&Count::<MIN, MAX>::expected())
+        f.write_str(&Count::<MIN, MAX, STEP>::expected())
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
         Count::try_from(v).map_err(E::custom)
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        let expected = Count::<MIN, MAX>::expected();
+        let expected = Count::<MIN, MAX, STEP>::expected();
         let v = i64::try_from(v).map_err(|_| E::custom(refused(&v.to_string(), &expected)))?;
         self.visit_i64(v)
     }
@@ -212,6 +219,10 @@ mod tests {
         assert_eq!(
             refusal::<Count<1, 10>>("11"),
             "11 is not accepted: expected a whole number from 1 to 10"
+        );
+        assert_eq!(
+            refusal::<Count<4, 100, 4>>("6"),
+            "6 is not accepted: expected a multiple of 4 from 4 to 100"
         );
         assert_eq!(
             refusal::<Count<1, 10>>("2.5"),

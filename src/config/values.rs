@@ -148,7 +148,7 @@ macro_rules! by_number {
 }
 by_number!(Positive, NonNegative);
 
-impl<const MIN: u64, const MAX: u64> AxisValue for Count<MIN, MAX> {
+impl<const MIN: u64, const MAX: u64, const STEP: u64> AxisValue for Count<MIN, MAX, STEP> {
     fn print(&self) -> String {
         self.0.to_string()
     }
