@@ -166,12 +166,9 @@ impl ResultsDir {
                 }
             }
         }
-        // A folder on a read-only mount opens, and its database fails only
-        // at the first write: ask first, to say why.
-        #[cfg(unix)]
-        if let Err(errno) = nix::unistd::access(&self.root, nix::unistd::AccessFlags::W_OK) {
+        if let Err(e) = self.check_writable() {
             undo_create(&created);
-            return Err(unwritable(std::io::Error::from(errno)));
+            return Err(e);
         }
         for entry in fs::read_dir(&self.root).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -183,6 +180,22 @@ impl ResultsDir {
             }
         }
         Ok(created)
+    }
+
+    /// Refuses a folder that exists and cannot be written. A folder on a
+    /// read-only mount opens, and its database fails only at the first
+    /// write, or with SQLite's "unable to open": ask first, to say why.
+    pub fn check_writable(&self) -> Result<(), StoreError> {
+        #[cfg(unix)]
+        if self.root.exists() {
+            nix::unistd::access(&self.root, nix::unistd::AccessFlags::W_OK).map_err(|errno| {
+                StoreError::Unwritable {
+                    dir: self.root.clone(),
+                    reason: std::io::Error::from(errno).to_string(),
+                }
+            })?;
+        }
+        Ok(())
     }
 
     /// `--force`: removes database `db_name`, its journal files and the

@@ -384,6 +384,7 @@ impl Store {
         force: bool,
     ) -> Result<Option<Store>, StoreError> {
         dir.check_own_files()?;
+        dir.check_writable()?;
         let path = dir.file(db_name);
         if !path.exists() {
             return Ok(None);
