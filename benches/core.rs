@@ -218,7 +218,7 @@ fn default_grid(c: &mut Criterion) {
     let schedule = Schedule {
         epochs: config.epochs.0 as u32,
         updates_per_epoch: data.train.len(),
-        validation_loss_below: config.stop.target(),
+        validation_loss_below: config.stop.threshold(),
     };
     let mut group = c.benchmark_group("grid");
     group.sample_size(20);

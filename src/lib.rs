@@ -25,6 +25,7 @@ pub mod output;
 pub mod printable;
 pub mod process;
 pub mod runner;
+pub mod stats;
 pub mod store;
 pub mod suggest;
 

@@ -153,7 +153,7 @@ impl Sweep {
         Schedule {
             epochs: self.config.epochs.0 as u32,
             updates_per_epoch: self.config.updates_per_epoch.map_or(default, |n| n.get()),
-            validation_loss_below: self.config.stop.target(),
+            validation_loss_below: self.config.stop.threshold(),
         }
     }
 

@@ -350,5 +350,5 @@ fn generated_sources_record_their_parameters() {
     }
     let summary = rows(&tmp.path().join("small/summary.csv"));
     assert_eq!(summary.len(), 1, "one job, trained on the four blobs");
-    assert_eq!(summary[0]["status"], "ok");
+    assert_eq!(summary[0]["status"], "completed");
 }

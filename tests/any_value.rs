@@ -35,6 +35,8 @@ batch_size = 1
 sampling = "random"
 init_range = 0.5
 exclude = [{ rule = "kronecker", learning_rate = 0.5 }]
+[target]
+validation_loss_below = 0.05
 [stop]
 validation_loss_below = 0.01
 [output]

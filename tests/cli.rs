@@ -57,7 +57,7 @@ fn small_sweep_writes_every_file_with_documented_headers() {
     assert_eq!(rows(&dir.join("timings.csv")).len(), jobs);
     assert!(dir.join("results.db").is_file());
     for row in rows(&dir.join("summary.csv")) {
-        assert_eq!(row["status"], "ok", "{row:?}");
+        assert_eq!(row["status"], "completed", "{row:?}");
     }
 }
 
@@ -107,7 +107,7 @@ fn printed_kronecker_rule_cannot_run_on_four_feature_iris() {
             assert_eq!(row["epochs_run"], "0");
         } else {
             assert!(
-                ["ok", "early_stop"].contains(&row["status"].as_str()),
+                ["completed", "stopped"].contains(&row["status"].as_str()),
                 "{row:?}"
             );
         }
@@ -132,7 +132,7 @@ fn kronecker_forms_refuse_batches_of_two() {
             )
         })
         .collect();
-    assert_eq!(status["matmul"].0, "ok");
+    assert_eq!(status["matmul"].0, "completed");
     for rule in ["kronecker", "kronecker_input"] {
         assert_eq!(status[rule].0, "shape_error");
         assert!(status[rule].1.contains("batch of 2"), "{}", status[rule].1);
@@ -172,7 +172,7 @@ fn results_are_byte_identical_across_thread_counts_and_reruns() {
     run_ok(&["-j", "2"], &two);
     let a = results_bytes(&one.join("grid"));
     let b = results_bytes(&two.join("grid"));
-    assert_eq!(a.len(), 5, "every export is compared: {:?}", a.keys());
+    assert_eq!(a.len(), 6, "every export is compared: {:?}", a.keys());
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (path, bytes) in &a {
         assert!(

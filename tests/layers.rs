@@ -19,7 +19,14 @@ use std::path::Path;
 
 /// Modules from the bottom up; a module may import from those before it.
 const LAYERS: [&[&str]; 13] = [
-    &["number", "suggest", "interrupt", "process", "printable"],
+    &[
+        "number",
+        "suggest",
+        "interrupt",
+        "process",
+        "printable",
+        "stats",
+    ],
     &["named"],
     &["nn"],
     &["config"],

@@ -321,7 +321,7 @@ fn divergence_is_an_outcome_and_its_nan_is_labelled() {
         summary
             .iter()
             .filter(|r| r["learning_rate"] == "0.1")
-            .all(|r| r["status"] == "ok")
+            .all(|r| r["status"] == "completed")
     );
 }
 

@@ -2,10 +2,10 @@
 
 use super::load;
 use crate::cli::GradcheckArgs;
-use crate::config::AxisValues;
-use crate::nn::Set;
+use crate::config::{AxisValues, GridConfig};
 use crate::nn::gradient::{Check, compare};
 use crate::nn::train::initial_weights;
+use crate::nn::{Set, Splits};
 use crate::output::gradient_table::{Format, render};
 use ndarray::s;
 use std::process::ExitCode;
@@ -19,9 +19,23 @@ const SEEDS: u64 = 5;
 /// training samples and its first seeds' initial weights, and prints it.
 pub fn execute(args: &GradcheckArgs) -> anyhow::Result<ExitCode> {
     let loaded = load(args.config.as_deref())?;
-    let grid = &loaded.config.grid;
-    let dims = loaded.data.splits.dims();
-    let train = &loaded.data.splits.train;
+    let (checks, n, weights) = checks(&loaded.config.grid, &loaded.data.splits);
+    print!("{}", render(&checks, args.format));
+    if args.format == Format::Table {
+        println!(
+            "{n} training samples × {weights} initial weight matrices per row; \
+             `gradient` means a relative error below 1e-6"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every rule × activation of `grid` checked on the first training
+/// samples and the first seeds' initial weights, with how many samples
+/// and weight matrices each used. Cheap: the run's verdict uses it too.
+pub fn checks(grid: &GridConfig, splits: &Splits) -> (Vec<Check>, usize, usize) {
+    let dims = splits.dims();
+    let train = &splits.train;
     let n = train.len().min(SAMPLES);
     let samples = Set {
         x: train.x.slice(s![..n, ..]).to_owned(),
@@ -47,14 +61,5 @@ pub fn execute(args: &GradcheckArgs) -> anyhow::Result<ExitCode> {
             result: compare(rule, activation, &weights, &samples),
         })
         .collect();
-    print!("{}", render(&checks, args.format));
-    if args.format == Format::Table {
-        println!(
-            "{} training samples × {} initial weight matrices per row; \
-             `gradient` means a relative error below 1e-6",
-            n,
-            weights.len()
-        );
-    }
-    Ok(ExitCode::SUCCESS)
+    (checks, n, weights.len())
 }

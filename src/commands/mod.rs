@@ -12,6 +12,7 @@ use crate::export;
 use crate::export::aggregate::{JobCounts, Row, SPREADSHEET_ROWS, write_aggregates};
 use crate::export::curves::Curves;
 use crate::export::plot::LossPlot;
+use crate::export::verdict::{self, Pairs};
 use crate::grid::Plan;
 use crate::output::rule_table::RuleTable;
 use crate::runner::Loaded;
@@ -48,6 +49,8 @@ pub fn load(path: Option<&Path>) -> anyhow::Result<Loaded> {
 pub struct Rebuilt {
     /// The end-of-run table, filled.
     pub table: RuleTable,
+    /// Every finished job's figures, paired by rule for the verdict.
+    pub pairs: Pairs,
     /// Finished and missing jobs, or why the files could not be written.
     pub counts: anyhow::Result<JobCounts>,
 }
@@ -71,24 +74,27 @@ pub fn rebuild(
 ) -> Rebuilt {
     let recording = store.recording();
     let config = &recording.config;
-    let target = config.stop.target();
+    let target = config.target_loss();
     let mut table = RuleTable::new(&config.grid, target, command);
+    let mut pairs = Pairs::new(&config.grid);
     let exports = export_names(config, no_plot);
     let counts = (|| -> anyhow::Result<JobCounts> {
         if failed.is_empty() && freshness::is_fresh(dir, store, &exports)? {
-            return table_from_figures(store, plan, &mut table);
+            return table_from_figures(store, plan, &mut table, &mut pairs);
         }
         let mut curves = Curves::new(&config.grid, config.epochs.0 as u32);
         let mut plot = LossPlot::new(&config.name, &config.grid, config.epochs.0 as u32);
         let counts = write_aggregates(dir, store, plan, failed, pool, |row| match row {
             Row::Finished(s, rows) => {
                 table.add(&s.params, &s.figures());
+                pairs.add(&s.params, &s.figures());
                 curves.add(&s.params, s.outcome.status(), rows);
                 plot.add(&s.params, s.outcome.status(), rows);
             }
             Row::Failed(p) => table.add_failed(p),
         })?;
         curves.write(dir)?;
+        verdict::write(dir, pairs.reference(), &pairs.verdicts())?;
         if !no_plot {
             plot.write(dir)?;
         }
@@ -106,7 +112,11 @@ pub fn rebuild(
         freshness::record(dir, store, &exports)?;
         Ok(counts)
     })();
-    Rebuilt { table, counts }
+    Rebuilt {
+        table,
+        pairs,
+        counts,
+    }
 }
 
 /// The exports a rebuild writes: all of them, but the plot with
@@ -127,6 +137,7 @@ fn table_from_figures(
     store: &Store,
     plan: &Plan,
     table: &mut RuleTable,
+    pairs: &mut Pairs,
 ) -> anyhow::Result<JobCounts> {
     let mut counts = JobCounts::default();
     store.for_each_figures(|position, figures| {
@@ -134,6 +145,7 @@ fn table_from_figures(
             let p = plan.cell(position);
             if !plan.is_excluded(&p) {
                 table.add(&p, &figures);
+                pairs.add(&p, &figures);
                 counts.finished += 1;
             }
         }

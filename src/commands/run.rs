@@ -1,9 +1,10 @@
 //! `sweep [CONFIG]`: run the sweep (or a shard of it), resume it, or plan it.
 
-use super::{load, rebuild};
+use super::{gradcheck, load, rebuild};
 use crate::cli::RunArgs;
 use crate::grid::Shard;
 use crate::interrupt::{self, Interrupt};
+use crate::output::verdict::{self, Step};
 use crate::output::{dry_run, progress::Progress};
 use crate::printable;
 use crate::runner::{self, Sweep};
@@ -88,6 +89,13 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
             &pool,
         );
         print!("{}", rebuilt.table.render());
+        let (checks, _, _) = gradcheck::checks(&sweep.config.grid, &sweep.data.splits);
+        let verdicts = rebuilt.pairs.verdicts();
+        let steps: Vec<_> = verdicts.iter().map(|v| Step::of(v.rule, &checks)).collect();
+        print!(
+            "\n{}",
+            verdict::render(rebuilt.pairs.reference(), &verdicts, &steps)
+        );
         match &rebuilt.counts {
             Ok(_) => progress.say(&format!(
                 "sweep: exports written in {:.2} s",

@@ -60,6 +60,9 @@ pub struct Config {
     /// The axes whose cross product is the set of jobs.
     #[serde(default)]
     pub grid: GridConfig,
+    /// The loss a job should reach: measured, never stopping a job.
+    #[serde(default)]
+    pub target: TargetConfig,
     /// Early stopping.
     #[serde(default)]
     pub stop: StopConfig,
@@ -79,8 +82,29 @@ pub struct StopConfig {
 
 impl StopConfig {
     /// The validation loss a job stops below, if any.
-    pub fn target(&self) -> Option<f64> {
+    pub fn threshold(&self) -> Option<f64> {
         self.validation_loss_below.map(|t| t.0)
+    }
+}
+
+/// `[target]`: the loss a job should reach. Each job's first epoch below
+/// it is measured and reported; unlike `[stop]`, the job goes on, so its
+/// curve shows all its epochs.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default, expecting = "a table")]
+pub struct TargetConfig {
+    /// Reached at the first epoch whose validation loss is below this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation_loss_below: Option<Positive>,
+}
+
+impl Config {
+    /// The validation loss whose first crossing is reported: `[target]`'s,
+    /// or else the stop's (a job that stops has reached it).
+    pub fn target_loss(&self) -> Option<f64> {
+        (self.target.validation_loss_below)
+            .or(self.stop.validation_loss_below)
+            .map(|t| t.0)
     }
 }
 
@@ -138,11 +162,23 @@ impl Config {
         self.data
             .check()
             .map_err(|(key, message)| source.error(&key, message))?;
-        if self.stop.validation_loss_below.is_some() && self.data.split.validation.0 == 0.0 {
-            return Err(source.error(
+        let on_validation = [
+            (
+                "target.validation_loss_below",
+                self.target.validation_loss_below,
+            ),
+            (
                 "stop.validation_loss_below",
-                "early stopping needs a validation set; give data.split.validation a fraction above 0",
-            ));
+                self.stop.validation_loss_below,
+            ),
+        ];
+        for (key, loss) in on_validation {
+            if loss.is_some() && self.data.split.validation.0 == 0.0 {
+                return Err(source.error(
+                    key,
+                    "a validation loss needs a validation set; give data.split.validation a fraction above 0",
+                ));
+            }
         }
         if let Some(n) = self.updates_per_epoch
             && n.0

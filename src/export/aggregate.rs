@@ -179,7 +179,7 @@ fn chunk(
     failed: &BTreeMap<String, String>,
 ) -> anyhow::Result<Chunk> {
     let recording = store.recording();
-    let (dims, target) = (recording.dims, recording.config.stop.target());
+    let (dims, target) = (recording.dims, recording.config.target_loss());
     let mut c = Chunk::default();
     let mut summary = csv::Writer::from_writer(Vec::new());
     // A plan job with no rows is not finished; one that failed in this run

@@ -23,7 +23,7 @@ pub fn training_loss(
     (0..=epochs).filter_map(move |e| {
         let loss = match rows.get(e as usize) {
             Some(r) => r.train.loss,
-            None if status == Status::EarlyStop => last?,
+            None if status == Status::Stopped => last?,
             None => return None,
         };
         loss.is_finite().then_some((e, loss))
@@ -142,8 +142,8 @@ mod tests {
     }
 
     #[test]
-    fn early_stop_carries_forward_divergence_does_not() {
-        let stopped: Vec<_> = training_loss(Status::EarlyStop, &rows(&[0.5, 0.2]), 3).collect();
+    fn stopped_carries_forward_divergence_does_not() {
+        let stopped: Vec<_> = training_loss(Status::Stopped, &rows(&[0.5, 0.2]), 3).collect();
         assert_eq!(stopped, [(0, 0.5), (1, 0.2), (2, 0.2), (3, 0.2)]);
         let diverged: Vec<_> =
             training_loss(Status::Diverged, &rows(&[0.5, f64::INFINITY]), 3).collect();

@@ -7,6 +7,7 @@ pub mod curves;
 pub mod plot;
 pub mod summary;
 pub mod timings;
+pub mod verdict;
 pub mod weights;
 
 pub use atomic::{AtomicFile, write_atomic};

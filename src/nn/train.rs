@@ -78,9 +78,10 @@ pub struct EpochRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Ran all its epochs.
-    Ok,
-    /// The validation loss fell below the target.
-    EarlyStop {
+    Completed,
+    /// The stop rule fired: the validation loss fell below `[stop]`'s
+    /// threshold.
+    Stopped {
         /// The epoch it happened in.
         epoch: u32,
         /// The validation loss then.
@@ -100,10 +101,10 @@ pub enum Outcome {
 named_enum! {
     /// The outcome's name as written in the CSV files.
     pub enum Status {
-        /// See [`Outcome::Ok`].
-        Ok = "ok",
-        /// See [`Outcome::EarlyStop`].
-        EarlyStop = "early_stop",
+        /// See [`Outcome::Completed`].
+        Completed = "completed",
+        /// See [`Outcome::Stopped`].
+        Stopped = "stopped",
         /// See [`Outcome::Diverged`].
         Diverged = "diverged",
         /// See [`Outcome::ShapeError`].
@@ -115,18 +116,18 @@ impl Outcome {
     /// The outcome's status.
     pub fn status(&self) -> Status {
         match self {
-            Outcome::Ok => Status::Ok,
-            Outcome::EarlyStop { .. } => Status::EarlyStop,
+            Outcome::Completed => Status::Completed,
+            Outcome::Stopped { .. } => Status::Stopped,
             Outcome::Diverged { .. } => Status::Diverged,
             Outcome::ShapeError(_) => Status::ShapeError,
         }
     }
 
-    /// A sentence for a person; empty for `ok`.
+    /// A sentence for a person; empty for `completed`.
     pub fn message(&self) -> String {
         match self {
-            Outcome::Ok => String::new(),
-            Outcome::EarlyStop {
+            Outcome::Completed => String::new(),
+            Outcome::Stopped {
                 epoch,
                 validation_loss,
                 target,
@@ -170,7 +171,7 @@ pub fn train(
     let mut buffers = UpdateBuffers::new(dims);
     let mut eval = EvalBuffers::new(dims.outputs);
 
-    let mut outcome = Outcome::Ok;
+    let mut outcome = Outcome::Completed;
     for epoch in 0..=schedule.epochs {
         if epoch > 0 {
             sampler.start_epoch();
@@ -190,7 +191,7 @@ pub fn train(
                     break;
                 }
             }
-            if outcome != Outcome::Ok {
+            if outcome != Outcome::Completed {
                 break;
             }
         }
@@ -204,7 +205,7 @@ pub fn train(
         if let (Some(target), Some(val)) = (schedule.validation_loss_below, rec.validation)
             && val.loss < target
         {
-            outcome = Outcome::EarlyStop {
+            outcome = Outcome::Stopped {
                 epoch,
                 validation_loss: val.loss,
                 target,

@@ -5,3 +5,4 @@ pub mod dry_run;
 pub mod gradient_table;
 pub mod progress;
 pub mod rule_table;
+pub mod verdict;

@@ -7,6 +7,7 @@ use crate::config::{GridConfig, Key};
 use crate::grid::JobParams;
 use crate::nn::{Activation, Rule, Status};
 use crate::printable;
+use crate::stats::median;
 use crate::store::read::JobFigures;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -44,7 +45,7 @@ struct Best {
 }
 
 impl RuleTable {
-    /// An empty table for `grid`; `target` is `stop.validation_loss_below`
+    /// An empty table for `grid`; `target` is the target loss ([`crate::config::Config::target_loss`])
     /// and `command` how the sweep is run (`sweep configs/grid.toml`).
     pub fn new(grid: &GridConfig, target: Option<f64>, command: Vec<String>) -> Self {
         let mut named: Vec<Key> = Key::plan_order()
@@ -74,7 +75,7 @@ impl RuleTable {
             tally.epochs_to_target.push(f64::from(epoch));
         }
         // A job that never trained has no final loss worth a median or a prize.
-        if !matches!(f.status, Status::Ok | Status::EarlyStop) {
+        if !matches!(f.status, Status::Completed | Status::Stopped) {
             return;
         }
         tally.final_train_loss.extend(f.final_train_loss);
@@ -150,23 +151,8 @@ impl RuleTable {
     }
 }
 
-/// The middle value (the mean of the two middle ones for an even count).
-pub fn median(values: &[f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let mid = v.len() / 2;
-    Some(if v.len() % 2 == 1 {
-        v[mid]
-    } else {
-        (v[mid - 1] + v[mid]) / 2.0
-    })
-}
-
 /// A compact number for people; the CSV files keep every digit.
-fn short(x: f64) -> String {
+pub fn short(x: f64) -> String {
     if x == 0.0 || (1e-3..1e4).contains(&x.abs()) {
         format!("{x:.4}")
     } else {
@@ -177,13 +163,6 @@ fn short(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn median_of_odd_and_even() {
-        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
-        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
-        assert_eq!(median(&[]), None);
-    }
 
     #[test]
     fn short_numbers() {

@@ -13,11 +13,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Every export a run can write, by file name.
-pub const EXPORTS: [&str; 7] = [
+pub const EXPORTS: [&str; 8] = [
     "config.toml",
     "epochs.csv",
     "summary.csv",
     "curves.csv",
+    "verdict.csv",
     "loss.svg",
     "timings.csv",
     "weights.csv",

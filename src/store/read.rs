@@ -35,6 +35,8 @@ impl Finished {
 pub struct JobFigures {
     /// How it ended.
     pub status: Status,
+    /// The training loss at epoch 0, when finite.
+    pub initial_train_loss: Option<f64>,
     /// The final training loss, when finite.
     pub final_train_loss: Option<f64>,
     /// The final validation loss, when finite.
@@ -109,8 +111,10 @@ impl Store {
     /// order of position.
     pub fn for_each_figures(&self, mut each: impl FnMut(u64, JobFigures)) -> anyhow::Result<()> {
         let mut stmt = self.conn.prepare(
-            "SELECT position, status, final_train_loss, final_validation_loss, \
-             final_test_error_rate, first_epoch_below_target FROM jobs ORDER BY position",
+            "SELECT j.position, j.status, j.final_train_loss, j.final_validation_loss, \
+             j.final_test_error_rate, j.first_epoch_below_target, e.train_loss \
+             FROM jobs j LEFT JOIN epochs e ON e.position = j.position AND e.epoch = 0 \
+             ORDER BY j.position",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
@@ -124,6 +128,7 @@ impl Store {
                     final_validation_loss: row.get::<_, Option<f64>>(3)?.filter(|x| x.is_finite()),
                     final_test_error_rate: row.get(4)?,
                     first_below_target: row.get(5)?,
+                    initial_train_loss: row.get::<_, Option<f64>>(6)?.filter(|x| x.is_finite()),
                 },
             );
         }

@@ -11,9 +11,11 @@ use crate::config::Key;
 /// itself can tell its databases from others.
 pub const APPLICATION_ID: i32 = 0x5357_5045;
 
-/// `PRAGMA user_version`: the layout of the tables below. Another layout
-/// is another version of sweep's results, refused like one.
-pub const SCHEMA_VERSION: i32 = 1;
+/// `PRAGMA user_version`: the layout of the tables below and the names of
+/// the statuses in them (2: `completed` and `stopped`, which were `ok` and
+/// `early_stop`). Another layout is another version of sweep's results,
+/// refused like one.
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The tables, created in a new database.
 pub fn create_tables() -> String {

@@ -14,6 +14,8 @@ pub struct JobSummary {
     pub params: JobParams,
     /// How it ended.
     pub outcome: Outcome,
+    /// The training loss at epoch 0, before any update.
+    pub initial_train_loss: f64,
     /// The last measurement.
     pub last: EpochRecord,
     /// Lowest finite training loss.
@@ -25,7 +27,7 @@ pub struct JobSummary {
 }
 
 impl JobSummary {
-    /// Summarises a job's rows; `target` is `stop.validation_loss_below`.
+    /// Summarises a job's rows; `target` is the config's target loss.
     pub fn new(
         params: JobParams,
         status: Status,
@@ -35,9 +37,9 @@ impl JobSummary {
     ) -> anyhow::Result<JobSummary> {
         let last = *rows.last().context("a job with no rows")?;
         let outcome = match status {
-            Status::Ok => Outcome::Ok,
+            Status::Completed => Outcome::Completed,
             Status::Diverged => Outcome::Diverged { epoch: last.epoch },
-            Status::EarlyStop => Outcome::EarlyStop {
+            Status::Stopped => Outcome::Stopped {
                 epoch: last.epoch,
                 validation_loss: last
                     .validation
@@ -62,6 +64,7 @@ impl JobSummary {
                 .filter_map(|r| r.validation.map(|m| (m.loss, r.epoch)))
         };
         Ok(JobSummary {
+            initial_train_loss: rows[0].train.loss,
             params,
             outcome,
             last,
@@ -80,6 +83,7 @@ impl JobSummary {
         let finite = |x: f64| x.is_finite().then_some(x);
         JobFigures {
             status: self.outcome.status(),
+            initial_train_loss: finite(self.initial_train_loss),
             final_train_loss: finite(self.last.train.loss),
             final_validation_loss: self.last.validation.and_then(|m| finite(m.loss)),
             final_test_error_rate: self.last.test.map(|m| m.error_rate),
@@ -133,7 +137,7 @@ pub(crate) mod tests {
             inputs_with_bias: 3,
             outputs: 3,
         };
-        let s = JobSummary::new(params(), Status::Ok, &rows, dims, Some(0.1)).unwrap();
+        let s = JobSummary::new(params(), Status::Completed, &rows, dims, Some(0.1)).unwrap();
         assert_eq!(s.best_train_loss, Some(0.1));
         assert_eq!(s.best_validation, Some((0.05, 1)));
         assert_eq!(s.first_below_target, Some(1));

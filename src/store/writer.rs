@@ -110,7 +110,7 @@ fn commit(store: &mut Store, batch: &[FinishedJob]) -> anyhow::Result<()> {
     let Store {
         conn, recording, ..
     } = store;
-    let (dims, target) = (recording.dims, recording.config.stop.target());
+    let (dims, target) = (recording.dims, recording.config.target_loss());
     let started = Instant::now();
     let tx = conn.transaction()?;
     for job in batch {

@@ -1,0 +1,212 @@
+//! The verdict as a person reads it: a table of each rule against the
+//! reference over paired jobs, then one plain sentence per rule.
+
+use super::aligned::aligned;
+use super::rule_table::short;
+use crate::export::verdict::RuleVerdict;
+use crate::nn::Rule;
+use crate::nn::gradient::Check;
+use std::fmt::Write;
+
+/// What `sweep gradcheck` says of a rule's step, over its activations.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// The gradient for every activation.
+    Gradient,
+    /// Not the gradient for some activation, with the lowest cosine
+    /// similarity to the descent direction.
+    NotTheGradient(f64),
+    /// No step of the weights' shape, with the reason.
+    ShapeError(String),
+}
+
+impl Step {
+    /// The verdict on `rule` from its checks.
+    pub fn of(rule: Rule, checks: &[Check]) -> Option<Step> {
+        let mine: Vec<&Check> = checks.iter().filter(|c| c.rule == rule).collect();
+        if mine.is_empty() {
+            return None;
+        }
+        if let Some(Err(e)) = mine.iter().map(|c| &c.result).find(|r| r.is_err()) {
+            return Some(Step::ShapeError(e.to_string()));
+        }
+        let comparisons = mine.iter().filter_map(|c| c.result.as_ref().ok());
+        let (all, cosine) = comparisons.fold((true, 1.0_f64), |(all, cos), c| {
+            (all && c.is_gradient(), cos.min(c.min_cosine_similarity))
+        });
+        Some(match all {
+            true => Step::Gradient,
+            false => Step::NotTheGradient(cosine),
+        })
+    }
+
+    fn cell(&self) -> String {
+        match self {
+            Step::Gradient => "gradient".into(),
+            Step::NotTheGradient(_) => "not gradient".into(),
+            Step::ShapeError(_) => "shape_error".into(),
+        }
+    }
+}
+
+/// The verdict: a table no wider than 100 columns, then a sentence per
+/// rule. `steps` holds each rule's gradcheck verdict, in the order of
+/// `verdicts`.
+pub fn render(reference: Rule, verdicts: &[RuleVerdict], steps: &[Option<Step>]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "verdict: each rule against {reference} over jobs that differ only in the rule \
+         (final training loss)"
+    );
+    let mut rows = vec![
+        [
+            "rule",
+            "worse/=/better",
+            "median diff [95% CI]",
+            "p",
+            "loss 0 → end",
+            "target",
+            "step",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for (v, step) in verdicts.iter().zip(steps) {
+        let is_reference = v.rule == reference;
+        let identical = v.pairs > 0 && v.equal == v.pairs;
+        rows.push(vec![
+            v.rule.to_string(),
+            match (is_reference, identical) {
+                (true, _) => "reference".into(),
+                (false, true) => "identical".into(),
+                _ => format!("{}/{}/{}", v.worse, v.equal, v.better),
+            },
+            match (v.median_difference, v.interval) {
+                _ if is_reference || identical => "-".into(),
+                (Some(m), Some((lo, hi))) => {
+                    format!("{} [{}, {}]", signed(m), three(lo), three(hi))
+                }
+                (Some(m), None) => signed(m),
+                (None, _) => "-".into(),
+            },
+            v.p.filter(|_| !identical).map_or("-".into(), p_value),
+            match (v.initial_loss, v.final_loss) {
+                (Some(a), Some(b)) => format!("{} → {}", three(a), three(b)),
+                _ => "-".into(),
+            },
+            format!("{}/{}", v.reached, v.jobs),
+            step.as_ref().map_or("-".into(), Step::cell),
+        ]);
+    }
+    out += &aligned(rows, &[0, 1, 6]);
+    for (v, step) in verdicts.iter().zip(steps) {
+        out += &wrapped(&sentence(reference, v, step.as_ref()));
+    }
+    out
+}
+
+/// The widest a line of the verdict may be.
+const WIDTH: usize = 100;
+
+/// `text` broken at spaces into lines of at most [`WIDTH`] characters, the
+/// lines after the first indented.
+fn wrapped(text: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > WIDTH {
+            out += &line;
+            out.push('\n');
+            line = "  ".into();
+        } else if !line.is_empty() && line != "  " {
+            line.push(' ');
+        }
+        line += word;
+    }
+    out += &line;
+    out.push('\n');
+    out
+}
+
+/// One plain sentence: how the rule compares, what its loss did, whether
+/// its step is the gradient.
+fn sentence(reference: Rule, v: &RuleVerdict, step: Option<&Step>) -> String {
+    let mut parts = Vec::new();
+    if let Some(Step::ShapeError(why)) = step
+        && v.shape_errors == v.jobs
+    {
+        return format!("{}: every job ended in shape_error: {why}", v.rule);
+    }
+    if v.rule == reference {
+        parts.push(format!("{}: the reference", v.rule));
+    } else if v.pairs == 0 {
+        parts.push(format!("{}: no pair with {reference} to compare", v.rule));
+    } else if v.equal == v.pairs {
+        parts.push(format!(
+            "{}: identical to {reference} in all {} paired {}",
+            v.rule,
+            v.pairs,
+            plural(v.pairs, "job", "jobs")
+        ));
+    } else {
+        let (word, count) = match v.median_difference {
+            Some(m) if m > 0.0 => ("worse than", v.worse),
+            Some(m) if m < 0.0 => ("better than", v.better),
+            _ => ("no different from", v.equal),
+        };
+        let p =
+            v.p.map_or(String::new(), |p| format!(" (p = {})", p_value(p)));
+        parts.push(format!(
+            "{}: {word} {reference} in {count} of {} paired {}{p}",
+            v.rule,
+            v.pairs,
+            plural(v.pairs, "job", "jobs")
+        ));
+    }
+    if let (Some(a), Some(b)) = (v.initial_loss, v.final_loss) {
+        let moved = if b > a { "rose" } else { "fell" };
+        parts.push(format!(
+            "its loss {moved} (median {} → {})",
+            short(a),
+            short(b)
+        ));
+    }
+    match step {
+        Some(Step::Gradient) => parts.push("its step is the gradient".into()),
+        Some(Step::NotTheGradient(cos)) => parts.push(format!(
+            "its step is not the gradient (cosine down to {cos:.2})"
+        )),
+        _ => {}
+    }
+    parts.join("; ") + "."
+}
+
+fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// Three significant digits at most, for a table that fits 100 columns.
+fn three(x: f64) -> String {
+    if x == 0.0 || (1e-2..1e3).contains(&x.abs()) {
+        format!("{x:.3}")
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
+fn signed(x: f64) -> String {
+    if x > 0.0 {
+        format!("+{}", three(x))
+    } else {
+        three(x)
+    }
+}
+
+fn p_value(p: f64) -> String {
+    if p < 1e-3 {
+        format!("{p:.1e}")
+    } else {
+        format!("{p:.3}")
+    }
+}

@@ -1,0 +1,133 @@
+//! The verdict's statistics against independent computations: Wilcoxon's
+//! exact p-value by enumerating every sign assignment, the normal
+//! approximation by its formula, and the default grid's `verdict.csv`
+//! recomputed from `summary.csv`.
+
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use sweep::stats::{median, median_ci95, wilcoxon};
+use tempfile::TempDir;
+
+/// The two-sided exact p-value by brute force: the share of the 2ⁿ sign
+/// assignments of the ranks whose positive sum is at least as far from
+/// its mean as the observed one.
+fn brute_force_p(d: &[f64]) -> f64 {
+    let mut magnitudes: Vec<f64> = d.iter().map(|x| x.abs()).collect();
+    magnitudes.sort_by(f64::total_cmp);
+    let rank = |x: f64| magnitudes.iter().position(|m| *m == x.abs()).unwrap() as f64 + 1.0;
+    let ranks: Vec<f64> = d.iter().map(|x| rank(*x)).collect();
+    let observed: f64 = d
+        .iter()
+        .zip(&ranks)
+        .filter(|(x, _)| **x > 0.0)
+        .map(|(_, r)| r)
+        .sum();
+    let n = d.len();
+    let mean = (n * (n + 1)) as f64 / 4.0;
+    let extreme = (0u32..1 << n)
+        .filter(|signs| {
+            let w: f64 = (0..n)
+                .filter(|k| signs >> k & 1 == 1)
+                .map(|k| ranks[k])
+                .sum();
+            (w - mean).abs() >= (observed - mean).abs() - 1e-9
+        })
+        .count();
+    extreme as f64 / f64::from(1u32 << n)
+}
+
+proptest! {
+    #[test]
+    fn exact_p_values_match_a_brute_force_count(
+        d in prop::collection::hash_set(-1000i32..1000, 1..14)
+    ) {
+        // Distinct magnitudes, none zero: the exact path.
+        let mut seen = std::collections::HashSet::new();
+        let d: Vec<f64> = d
+            .into_iter()
+            .filter(|x| *x != 0 && seen.insert(x.abs()))
+            .map(f64::from)
+            .collect();
+        prop_assume!(!d.is_empty());
+        let p = wilcoxon(&d).unwrap();
+        prop_assert!((p - brute_force_p(&d)).abs() < 1e-12, "{} vs {}", p, brute_force_p(&d));
+    }
+}
+
+#[test]
+fn large_samples_use_the_normal_approximation() {
+    // 60 positive differences of distinct sizes: W+ = 1830, mean 915,
+    // variance 60·61·121/24; with the continuity correction
+    // z = 914.5 / 135.84 = 6.732 and p = erfc(z/√2) ≈ 1.67e-11.
+    let d: Vec<f64> = (1..=60).map(f64::from).collect();
+    let z = (1830.0 - 915.0 - 0.5) / (60.0 * 61.0 * 121.0 / 24.0_f64).sqrt();
+    let expected = libm::erfc(z / std::f64::consts::SQRT_2);
+    let p = wilcoxon(&d).unwrap();
+    assert!((p - expected).abs() < 1e-20, "{p} vs {expected}");
+    assert!((p - 1.67e-11).abs() < 0.01e-11, "{p}");
+}
+
+#[test]
+fn the_default_grid_verdict_is_what_its_summary_says() {
+    let tmp = TempDir::new().unwrap();
+    let stdout = run_ok(&[], tmp.path());
+    let dir = tmp.path().join("grid");
+    // Final training loss by rule and by the job's other parameters.
+    let mut loss: BTreeMap<(String, String), f64> = BTreeMap::new();
+    let mut initial = 0;
+    for row in rows(&dir.join("summary.csv")) {
+        let rest = row["job_id"].split_once('-').unwrap().1.to_string();
+        loss.insert(
+            (row["rule"].clone(), rest),
+            row["final_train_loss"].parse().unwrap(),
+        );
+        initial += 1;
+    }
+    assert_eq!(initial, 180);
+    let verdict: BTreeMap<String, BTreeMap<String, String>> = rows(&dir.join("verdict.csv"))
+        .into_iter()
+        .map(|r| (r["rule"].clone(), r))
+        .collect();
+    for rule in ["kronecker", "kronecker_input"] {
+        let differences: Vec<f64> = loss
+            .iter()
+            .filter(|((r, _), _)| r == rule)
+            .map(|((_, rest), l)| l - loss[&("matmul".to_string(), rest.clone())])
+            .collect();
+        let v = &verdict[rule];
+        assert_eq!(v["reference"], "matmul");
+        assert_eq!(v["pairs"], "60");
+        let count =
+            |keep: fn(&f64) -> bool| differences.iter().filter(|d| keep(d)).count().to_string();
+        assert_eq!(v["worse"], count(|d| *d > 0.0));
+        assert_eq!(v["equal"], count(|d| *d == 0.0));
+        let m = median(&differences).unwrap();
+        assert_eq!(v["median_difference"].parse::<f64>().unwrap(), m);
+        match wilcoxon(&differences) {
+            Some(p) => assert_eq!(v["wilcoxon_p"].parse::<f64>().unwrap(), p),
+            None => assert_eq!(v["wilcoxon_p"], ""),
+        }
+        if let Some((lo, hi)) = median_ci95(&differences) {
+            assert!(lo <= m && m <= hi);
+        }
+    }
+    // What the grid shows: the printed rule is worse in every pair, the
+    // Kronecker form of the inputs is matmul bit for bit.
+    assert_eq!(verdict["kronecker"]["worse"], "60");
+    assert_eq!(verdict["kronecker_input"]["equal"], "60");
+    assert!(
+        stdout.contains("kronecker: worse than matmul in 60 of 60 paired jobs (p = 1.7e-11)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("its step is not the gradient"), "{stdout}");
+    assert!(
+        stdout.contains("kronecker_input: identical to matmul in all 60 paired jobs"),
+        "{stdout}"
+    );
+    for line in stdout.lines().skip_while(|l| !l.starts_with("verdict:")) {
+        assert!(line.chars().count() <= 100, "wider than 100: {line}");
+    }
+}
