@@ -36,6 +36,14 @@ pub fn clip(text: &str, max: usize) -> String {
     }
 }
 
+/// `n` and the noun, in the plural unless `n` is 1: `1 job`, `3 jobs`.
+pub fn count(n: u64, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
 /// A command line a person can paste into a POSIX shell: each word quoted
 /// as `shell-words` quotes it, but for words of characters no shell reads
 /// specially after the command's name (`seed=3`, `-o`, `a/b.toml`), which

@@ -157,6 +157,14 @@ impl Sweep {
         }
     }
 
+    /// Jobs this run may train, finished or not: in its shard and selected.
+    pub fn selected_jobs(&self) -> u64 {
+        self.plan
+            .positioned_jobs()
+            .filter(|(k, p)| self.runs(*k, p))
+            .count() as u64
+    }
+
     /// Jobs this run would train: in its shard, selected, and not finished.
     pub fn pending(&self, finished: &Finished) -> u64 {
         self.plan

@@ -190,9 +190,19 @@ fn end_table_shows_each_rule_and_activation_and_the_best_cell() {
     }
     let reproduce = lines
         .iter()
-        .find(|l| l.starts_with("reproduce it in a fresh folder: sweep -o reproduced"))
+        .find_map(|l| l.strip_prefix("reproduce it in a fresh folder: "))
         .unwrap_or_else(|| panic!("no reproduce line:\n{stdout}"));
     assert!(reproduce.contains("--filter seed="));
+    // The binary as invoked, into a clearly named folder of the results'.
+    let words = shell_words::split(reproduce).unwrap();
+    assert_eq!(
+        fs::canonicalize(&words[0]).unwrap(),
+        fs::canonicalize(env!("CARGO_BIN_EXE_sweep")).unwrap()
+    );
+    assert_eq!(
+        words[1..3],
+        ["-o", &format!("{}/reproduced", tmp.path().display())]
+    );
 
     // The line does reproduce the cell, bit for bit.
     let best = lines
@@ -200,12 +210,7 @@ fn end_table_shows_each_rule_and_activation_and_the_best_cell() {
         .find_map(|l| l.strip_prefix("best cell: "))
         .and_then(|l| l.split(',').next())
         .unwrap();
-    let args: Vec<&str> = reproduce
-        .split_once("reproduced ")
-        .unwrap()
-        .1
-        .split(' ')
-        .collect();
+    let args: Vec<&str> = words[3..].iter().map(String::as_str).collect();
     let again = tmp.path().join("again");
     run_ok(&args, &again);
     let job_rows = |dir: &std::path::Path| -> Vec<String> {

@@ -134,10 +134,10 @@ fn two_runs_of_one_config_at_once_train_no_job_twice() {
     let trained: usize = stderr
         .iter()
         .filter_map(|e| {
-            e.split(" jobs to run")
+            e.split(" to run")
                 .next()?
                 .rsplit(' ')
-                .next()?
+                .nth(1)?
                 .parse::<usize>()
                 .ok()
         })

@@ -194,19 +194,12 @@ fn the_reproduce_line_pastes_back_through_a_shell() {
         .find_map(|l| l.strip_prefix("reproduce it in a fresh folder: "))
         .unwrap_or_else(|| panic!("no reproduce line:\n{stdout}"));
     assert!(
-        line.starts_with("sweep 'my configs/it'\\''s here.toml'"),
+        line.contains(" 'my configs/it'\\''s here.toml' -o results/reproduced "),
         "{line}"
     );
-    // Pasted as printed, with `sweep` the binary under test.
-    let bin = Path::new(env!("CARGO_BIN_EXE_sweep"));
-    let path = format!(
-        "{}:{}",
-        bin.parent().unwrap().display(),
-        std::env::var("PATH").unwrap()
-    );
+    // Pasted as printed.
     let status = Command::new("sh")
         .current_dir(tmp.path())
-        .env("PATH", path)
         .args(["-c", &format!("{line} -q")])
         .stdout(std::process::Stdio::null())
         .status()
@@ -214,7 +207,12 @@ fn the_reproduce_line_pastes_back_through_a_shell() {
     assert!(status.success(), "{line}");
     let name = "it's here";
     let original = rows(&tmp.path().join("results").join(name).join("summary.csv"));
-    let again = rows(&tmp.path().join("reproduced").join(name).join("summary.csv"));
+    let again = rows(
+        &tmp.path()
+            .join("results/reproduced")
+            .join(name)
+            .join("summary.csv"),
+    );
     assert_eq!(again.len(), 1);
     let same = original
         .iter()

@@ -78,7 +78,7 @@ pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
         &plan,
         &BTreeMap::new(),
         args.no_plot,
-        vec!["sweep".into(), "CONFIG".into()],
+        vec!["sweep".into(), "CONFIG".into(), "-o".into(), "DIR".into()],
         &crate::runner::thread_pool(None)?,
     );
     print!("{}", rebuilt.table.render());

@@ -50,10 +50,17 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let finished = store.finished()?;
     let pending = sweep.pending(&finished);
     let progress = Progress::new(pending, args.quiet);
-    progress.say(&format!(
-        "sweep: {pending} jobs to run → {}",
-        sweep.dir.root().display()
-    ));
+    let root = sweep.dir.root().display();
+    match pending {
+        0 => progress.say(&format!(
+            "sweep: all {} already finished → {root}",
+            printable::count(sweep.selected_jobs(), "job")
+        )),
+        n => progress.say(&format!(
+            "sweep: {} to run → {root}",
+            printable::count(n, "job")
+        )),
+    }
     let writer = Writer::start(store);
     let sender = writer.sender();
     let report = pool.install(|| runner::run(&sweep, &finished, &sender, &progress, &interrupt));
@@ -77,8 +84,10 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
         ));
     } else {
         let exporting = Instant::now();
-        let mut command = vec!["sweep".to_string()];
+        let mut command = vec![program()];
         command.extend(args.config.iter().map(|path| path.display().to_string()));
+        let fresh = sweep.config.output.dir.join("reproduced");
+        command.extend(["-o".into(), fresh.display().to_string()]);
         let rebuilt = rebuild(
             &sweep.dir,
             &store,
@@ -105,11 +114,17 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
         if report.interrupted {
             let finished = rebuilt.counts.map_or_else(
-                |_| "some".to_string(),
-                |c| format!("{} of {}", c.finished, c.finished + c.missing),
+                |_| "some jobs".to_string(),
+                |c| {
+                    format!(
+                        "{} of {}",
+                        c.finished,
+                        printable::count(c.finished + c.missing, "job")
+                    )
+                },
             );
             eprintln!(
-                "sweep: interrupted with {finished} jobs finished; run the same command again to resume"
+                "sweep: interrupted with {finished} finished; run the same command again to resume"
             );
         }
     }
@@ -127,10 +142,23 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     if !failed.is_empty() || !write_errors.is_empty() {
         eprintln!(
-            "sweep: {} jobs failed; run the same command again to retry them",
-            failed.len()
+            "sweep: {} failed; run the same command again to retry them",
+            printable::count(failed.len() as u64, "job")
         );
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// This program as it was invoked, to be pasted back: `sweep` from the
+/// PATH, or its path (relative to here when it is below here, as with
+/// `cargo run`'s `./target/release/sweep`).
+fn program() -> String {
+    let argv0 = std::env::args_os().next().unwrap_or_else(|| "sweep".into());
+    let path = std::path::PathBuf::from(argv0);
+    let here = std::env::current_dir().ok();
+    match here.and_then(|h| path.strip_prefix(&h).ok().map(|p| p.to_path_buf())) {
+        Some(relative) => format!("./{}", relative.display()),
+        None => path.display().to_string(),
+    }
 }

@@ -1,6 +1,7 @@
 //! Progress on stderr: a live bar on a terminal, plain lines elsewhere
 //! (a log file, CI), nothing with `--quiet`.
 
+use crate::printable;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -24,7 +25,7 @@ impl Progress {
     pub fn new(total: u64, quiet: bool) -> Progress {
         let mode = if quiet {
             Mode::Quiet
-        } else if std::io::stderr().is_terminal() {
+        } else if std::io::stderr().is_terminal() && total > 0 {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             bar.set_style(
                 ProgressStyle::with_template(
@@ -42,6 +43,7 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(200));
             Mode::Bar(bar)
         } else {
+            // Nothing to run draws no empty bar.
             Mode::Lines
         };
         Progress {
@@ -79,9 +81,13 @@ impl Progress {
         if let Mode::Bar(bar) = &self.mode {
             bar.finish_and_clear();
         }
+        if jobs_run == 0 {
+            return;
+        }
         let secs = self.started.elapsed().as_secs_f64();
         self.say(&format!(
-            "sweep: {jobs_run} jobs in {secs:.2} s ({:.0} jobs/s)",
+            "sweep: {} in {secs:.2} s ({:.0} jobs/s)",
+            printable::count(jobs_run, "job"),
             jobs_run as f64 / secs.max(1e-9)
         ));
     }

@@ -16,7 +16,8 @@ use std::fmt::Write;
 #[derive(Debug, Clone)]
 pub struct RuleTable {
     target: Option<f64>,
-    /// How a person reruns this sweep: `sweep` or `sweep CONFIG`.
+    /// How a person reruns this sweep into a fresh folder:
+    /// `sweep CONFIG -o results/reproduced`.
     command: Vec<String>,
     /// The axes a reproduce line names: those with more than one value,
     /// and the seed.
@@ -137,7 +138,6 @@ impl RuleTable {
                 let _ = write!(out, ", test error rate {}", short(rate));
             }
             let mut words = self.command.clone();
-            words.extend(["-o".into(), "reproduced".into()]);
             for &key in &self.named {
                 words.extend(["--filter".into(), format!("{key}={}", p.value(key))]);
             }
