@@ -172,7 +172,7 @@ fn results_are_byte_identical_across_thread_counts_and_reruns() {
     run_ok(&["-j", "2"], &two);
     let a = results_bytes(&one.join("grid"));
     let b = results_bytes(&two.join("grid"));
-    assert_eq!(a.len(), 6, "every export is compared: {:?}", a.keys());
+    assert_eq!(a.len(), 7, "every export is compared: {:?}", a.keys());
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (path, bytes) in &a {
         assert!(

@@ -131,3 +131,45 @@ fn the_default_grid_verdict_is_what_its_summary_says() {
         assert!(line.chars().count() <= 100, "wider than 100: {line}");
     }
 }
+
+#[test]
+fn stats_agree_with_curves_and_summary() {
+    let tmp = TempDir::new().unwrap();
+    run_ok(&[], tmp.path());
+    let dir = tmp.path().join("grid");
+    let curves = rows(&dir.join("curves.csv"));
+    let summary = rows(&dir.join("summary.csv"));
+    let stats = rows(&dir.join("stats.csv"));
+    // 18 groups × 101 epochs × 6 metrics (the default grid's split has all three sets).
+    assert_eq!(stats.len(), 18 * 101 * 6);
+    for row in stats.iter().filter(|r| r["metric"] == "train_loss") {
+        let column = format!(
+            "{}/{}/lr={}",
+            row["rule"], row["activation"], row["learning_rate"]
+        );
+        let epoch: usize = row["epoch"].parse().unwrap();
+        assert_eq!(row["n"], "10");
+        assert_eq!(
+            row["mean"].parse::<f64>().unwrap(),
+            curves[epoch][&column].parse::<f64>().unwrap(),
+            "{column} at epoch {epoch}"
+        );
+        if epoch == 100 {
+            let finals: Vec<f64> = summary
+                .iter()
+                .filter(|s| {
+                    s["rule"] == row["rule"]
+                        && s["activation"] == row["activation"]
+                        && s["learning_rate"] == row["learning_rate"]
+                })
+                .map(|s| s["final_train_loss"].parse().unwrap())
+                .collect();
+            assert_eq!(
+                row["median"].parse::<f64>().unwrap(),
+                median(&finals).unwrap()
+            );
+            let lo = finals.iter().copied().fold(f64::INFINITY, f64::min);
+            assert_eq!(row["min"].parse::<f64>().unwrap(), lo);
+        }
+    }
+}

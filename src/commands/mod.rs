@@ -12,6 +12,7 @@ use crate::export;
 use crate::export::aggregate::{JobCounts, Row, SPREADSHEET_ROWS, write_aggregates};
 use crate::export::curves::Curves;
 use crate::export::plot::LossPlot;
+use crate::export::stats::StatsFile;
 use crate::export::verdict::{self, Pairs};
 use crate::grid::Plan;
 use crate::output::rule_table::RuleTable;
@@ -84,15 +85,22 @@ pub fn rebuild(
         }
         let mut curves = Curves::new(&config.grid, config.epochs.0 as u32);
         let mut plot = LossPlot::new(&config.name, &config.grid, config.epochs.0 as u32);
+        let mut stats = StatsFile::create(dir)?;
+        let mut stats_error = Ok(());
         let counts = write_aggregates(dir, store, plan, failed, pool, |row| match row {
             Row::Finished(s, rows) => {
                 table.add(&s.params, &s.figures());
                 pairs.add(&s.params, &s.figures());
+                if stats_error.is_ok() {
+                    stats_error = stats.add(&s.params, rows);
+                }
                 curves.add(&s.params, s.outcome.status(), rows);
                 plot.add(&s.params, s.outcome.status(), rows);
             }
             Row::Failed(p) => table.add_failed(p),
         })?;
+        stats_error?;
+        stats.finish()?;
         curves.write(dir)?;
         verdict::write(dir, pairs.reference(), &pairs.verdicts())?;
         if !no_plot {

@@ -5,6 +5,7 @@ pub mod aggregate;
 mod atomic;
 pub mod curves;
 pub mod plot;
+pub mod stats;
 pub mod summary;
 pub mod timings;
 pub mod verdict;

@@ -13,11 +13,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Every export a run can write, by file name.
-pub const EXPORTS: [&str; 8] = [
+pub const EXPORTS: [&str; 9] = [
     "config.toml",
     "epochs.csv",
     "summary.csv",
     "curves.csv",
+    "stats.csv",
     "verdict.csv",
     "loss.svg",
     "timings.csv",
