@@ -32,6 +32,38 @@ pub enum Command {
     /// Write the aggregate files of a results folder filled by several
     /// shards, once every job is there (says which are missing otherwise)
     Collect(CollectArgs),
+    /// Print the table and the verdict of a results folder, finished or
+    /// not: each rule against matmul over paired jobs, with statistics
+    Report(ReportArgs),
+}
+
+/// `sweep report DIR`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The results folder: <output.dir>/<name>
+    pub dir: PathBuf,
+
+    /// A verdict per value of KEY (repeat for several keys), e.g.
+    /// --by learning_rate
+    #[arg(long, value_name = "KEY")]
+    pub by: Vec<Key>,
+
+    /// How to print it
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+/// How `sweep report` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// The end table and the verdict, for people
+    Table,
+    /// The verdict as verdict.csv holds it
+    Csv,
+    /// The verdict's table in Markdown
+    Markdown,
+    /// The verdict as JSON
+    Json,
 }
 
 /// `sweep [CONFIG]`: run the sweep.

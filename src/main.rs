@@ -10,6 +10,7 @@ fn main() -> ExitCode {
         None => commands::run::execute(&cli.run),
         Some(Command::Gradcheck(args)) => commands::gradcheck::execute(args),
         Some(Command::Collect(args)) => commands::collect::execute(args),
+        Some(Command::Report(args)) => commands::report::execute(args),
     };
     result.unwrap_or_else(|err| {
         eprintln!("sweep: error: {}", printable::text(&format!("{err:#}")));

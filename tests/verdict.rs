@@ -173,3 +173,45 @@ fn stats_agree_with_curves_and_summary() {
         }
     }
 }
+
+#[test]
+fn report_reads_a_folder_in_every_format() {
+    use assert_cmd::cargo::cargo_bin_cmd;
+    let tmp = TempDir::new().unwrap();
+    // Part of the grid only: the report reads what is finished.
+    run_ok(&["--filter", "learning_rate=0.1,0.5"], tmp.path());
+    let dir = tmp.path().join("grid");
+    let report = |args: &[&str]| -> String {
+        let out = cargo_bin_cmd!("sweep")
+            .arg("report")
+            .arg(&dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let table = report(&[]);
+    assert!(table.contains("120 of 180 jobs finished"), "{table}");
+    assert!(
+        table.contains("kronecker: worse than matmul in 40 of 40 paired jobs"),
+        "{table}"
+    );
+    assert!(table.contains("its step is not the gradient"), "{table}");
+    let csv = report(&["--by", "learning_rate", "--format", "csv"]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 2 * 3, "{csv}");
+    assert!(lines[1].starts_with("learning_rate=0.1,kronecker,matmul,20,0,20,20,0,0,"));
+    let json: serde_json::Value = serde_json::from_str(&report(&["--format", "json"])).unwrap();
+    assert_eq!(json["reference"], "matmul");
+    assert_eq!(json["rules"][0]["worse"], 40);
+    assert_eq!(json["rules"][0]["step"], "not gradient");
+    let markdown = report(&["--format", "markdown"]);
+    assert!(markdown.contains("| rule | worse/=/better |"), "{markdown}");
+    cargo_bin_cmd!("sweep")
+        .args(["report"])
+        .arg(tmp.path().join("missing"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("does not exist"));
+}

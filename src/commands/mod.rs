@@ -4,6 +4,7 @@
 pub mod collect;
 mod freshness;
 pub mod gradcheck;
+pub mod report;
 pub mod run;
 
 use crate::config::{Config, ConfigSource};
@@ -77,7 +78,7 @@ pub fn rebuild(
     let config = &recording.config;
     let target = config.target_loss();
     let mut table = RuleTable::new(&config.grid, target, command);
-    let mut pairs = Pairs::new(&config.grid);
+    let mut pairs = Pairs::new(&config.grid, &[]);
     let exports = export_names(config, no_plot);
     let counts = (|| -> anyhow::Result<JobCounts> {
         if failed.is_empty() && freshness::is_fresh(dir, store, &exports)? {
@@ -140,8 +141,9 @@ fn export_names(config: &Config, no_plot: bool) -> Vec<&'static str> {
         .collect()
 }
 
-/// The end table from the database's figures, when the exports are fresh.
-fn table_from_figures(
+/// The end table and the verdict's pairs from the database's figures:
+/// when the exports are fresh, and for `sweep report`.
+pub fn table_from_figures(
     store: &Store,
     plan: &Plan,
     table: &mut RuleTable,

@@ -99,11 +99,13 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
         );
         print!("{}", rebuilt.table.render());
         let (checks, _, _) = gradcheck::checks(&sweep.config.grid, &sweep.data.splits);
-        let verdicts = rebuilt.pairs.verdicts();
-        let steps: Vec<_> = verdicts.iter().map(|v| Step::of(v.rule, &checks)).collect();
+        let steps = Step::all(&sweep.config.grid.rule.0, &checks);
+        if let Err(e) = store.set_meta("steps", &Step::record(&steps)) {
+            write_errors.push(format!("{e:#}"));
+        }
         print!(
             "\n{}",
-            verdict::render(rebuilt.pairs.reference(), &verdicts, &steps)
+            verdict::render(rebuilt.pairs.reference(), &rebuilt.pairs.verdicts(), &steps)
         );
         match &rebuilt.counts {
             Ok(_) => progress.say(&format!(

@@ -8,27 +8,33 @@
 //! ([`crate::stats`]) say whether a rule trains worse, and how surely.
 
 use super::atomic::write_atomic;
-use crate::config::{GridConfig, JobParams};
+use crate::config::{GridConfig, JobParams, Key};
 use crate::nn::{Rule, Status};
 use crate::number::float;
 use crate::stats::{median, median_ci95, wilcoxon};
 use crate::store::ResultsDir;
 use crate::store::read::JobFigures;
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 
-/// The figures of every finished job, by rule, keyed by the job's other
-/// parameters: what pairs a job with its reference job.
+/// The figures of every finished job, by group (the values of the `by`
+/// axes), by the job's other parameters (what pairs a job with its
+/// reference job), by rule.
 #[derive(Debug, Clone)]
 pub struct Pairs {
     reference: Rule,
     rules: Vec<Rule>,
-    jobs: BTreeMap<String, BTreeMap<Rule, JobFigures>>,
+    by: Vec<Key>,
+    jobs: BTreeMap<String, BTreeMap<String, BTreeMap<Rule, JobFigures>>>,
 }
 
-/// One rule against the reference.
-#[derive(Debug, Clone, PartialEq)]
+/// One rule against the reference, within one group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleVerdict {
+    /// The group: `learning_rate=0.1` for `--by learning_rate`; empty for
+    /// the whole grid.
+    pub group: String,
     /// The rule.
     pub rule: Rule,
     /// Its finished jobs.
@@ -62,9 +68,10 @@ pub struct RuleVerdict {
 }
 
 impl Pairs {
-    /// No jobs yet, for `grid`; each rule is compared with `matmul`, or
-    /// with the grid's first rule when it has no `matmul`.
-    pub fn new(grid: &GridConfig) -> Self {
+    /// No jobs yet, for `grid`, with a verdict per group of the axes `by`
+    /// (none: one for the whole grid); each rule is compared with
+    /// `matmul`, or with the grid's first rule when it has no `matmul`.
+    pub fn new(grid: &GridConfig, by: &[Key]) -> Self {
         let rules = grid.rule.0.clone();
         let reference = if rules.contains(&Rule::Matmul) {
             Rule::Matmul
@@ -74,6 +81,7 @@ impl Pairs {
         Pairs {
             reference,
             rules,
+            by: by.iter().copied().filter(|&k| k != Key::Rule).collect(),
             jobs: BTreeMap::new(),
         }
     }
@@ -90,17 +98,31 @@ impl Pairs {
             ..*p
         }
         .id();
-        self.jobs.entry(key).or_default().insert(p.rule, *f);
+        let group = (self.by.iter())
+            .map(|&k| format!("{k}={}", p.value(k)))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let pairs = self.jobs.entry(group).or_default();
+        pairs.entry(key).or_default().insert(p.rule, *f);
     }
 
-    /// The verdict of every rule, the reference's own (its losses and
-    /// target, no pairs) included, in the grid's order.
+    /// The verdict of every rule in every group, the reference's own (its
+    /// losses and target, no pairs) included, in the grid's order.
     pub fn verdicts(&self) -> Vec<RuleVerdict> {
-        self.rules.iter().map(|&rule| self.verdict(rule)).collect()
+        (self.jobs.iter())
+            .flat_map(|(group, jobs)| {
+                (self.rules.iter()).map(move |&rule| self.verdict(group, jobs, rule))
+            })
+            .collect()
     }
 
-    fn verdict(&self, rule: Rule) -> RuleVerdict {
-        let mine: Vec<&JobFigures> = self.jobs.values().filter_map(|j| j.get(&rule)).collect();
+    fn verdict(
+        &self,
+        group: &str,
+        jobs: &BTreeMap<String, BTreeMap<Rule, JobFigures>>,
+        rule: Rule,
+    ) -> RuleVerdict {
+        let mine: Vec<&JobFigures> = jobs.values().filter_map(|j| j.get(&rule)).collect();
         let trained: Vec<&&JobFigures> = mine
             .iter()
             .filter(|f| f.status != Status::ShapeError)
@@ -108,8 +130,7 @@ impl Pairs {
         let differences: Vec<f64> = if rule == self.reference {
             Vec::new()
         } else {
-            self.jobs
-                .values()
+            jobs.values()
                 .filter_map(|j| {
                     let (a, b) = (j.get(&rule)?, j.get(&self.reference)?);
                     Some(a.final_train_loss? - b.final_train_loss?)
@@ -122,6 +143,7 @@ impl Pairs {
             .filter_map(|f| f.first_below_target.map(f64::from))
             .collect();
         RuleVerdict {
+            group: group.to_string(),
             rule,
             jobs: mine.len() as u64,
             shape_errors: (mine.len() - trained.len()) as u64,
@@ -151,7 +173,8 @@ impl Pairs {
 }
 
 /// The columns of `verdict.csv`, in order.
-pub const VERDICT_COLUMNS: [&str; 16] = [
+pub const VERDICT_COLUMNS: [&str; 17] = [
+    "group",
     "rule",
     "reference",
     "jobs",
@@ -172,11 +195,23 @@ pub const VERDICT_COLUMNS: [&str; 16] = [
 
 /// Writes `verdict.csv`: one row per rule, every digit kept.
 pub fn write(dir: &ResultsDir, reference: Rule, verdicts: &[RuleVerdict]) -> anyhow::Result<()> {
-    let opt = |x: Option<f64>| x.map(float).unwrap_or_default();
     write_atomic(&dir.file("verdict.csv"), |out| {
+        write_csv(out, reference, verdicts)
+    })
+}
+
+/// The verdict as CSV, as `verdict.csv` holds it.
+pub fn write_csv(
+    out: &mut impl Write,
+    reference: Rule,
+    verdicts: &[RuleVerdict],
+) -> anyhow::Result<()> {
+    let opt = |x: Option<f64>| x.map(float).unwrap_or_default();
+    {
         writeln!(out, "{}", VERDICT_COLUMNS.join(","))?;
         for v in verdicts {
             let cells = [
+                v.group.clone(),
                 v.rule.to_string(),
                 reference.to_string(),
                 v.jobs.to_string(),
@@ -197,5 +232,5 @@ pub fn write(dir: &ResultsDir, reference: Rule, verdicts: &[RuleVerdict]) -> any
             writeln!(out, "{}", cells.join(","))?;
         }
         Ok(())
-    })
+    }
 }

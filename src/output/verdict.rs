@@ -6,7 +6,8 @@ use super::rule_table::short;
 use crate::export::verdict::RuleVerdict;
 use crate::nn::Rule;
 use crate::nn::gradient::Check;
-use std::fmt::Write;
+use crate::number::float;
+use std::collections::BTreeMap;
 
 /// What `sweep gradcheck` says of a rule's step, over its activations.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +41,43 @@ impl Step {
         })
     }
 
-    fn cell(&self) -> String {
+    /// Every rule's verdict from its checks.
+    pub fn all(rules: &[Rule], checks: &[Check]) -> Steps {
+        rules
+            .iter()
+            .filter_map(|&r| Some((r, Step::of(r, checks)?)))
+            .collect()
+    }
+
+    /// The verdicts as the results database keeps them, a line per rule,
+    /// for `sweep report`, which has no data to check with.
+    pub fn record(steps: &Steps) -> String {
+        let line = |(rule, step): (&Rule, &Step)| match step {
+            Step::Gradient => format!("{rule}\tgradient"),
+            Step::NotTheGradient(c) => format!("{rule}\tnot_gradient\t{}", float(*c)),
+            Step::ShapeError(why) => format!("{rule}\tshape_error\t{why}"),
+        };
+        steps.iter().map(line).collect::<Vec<_>>().join("\n")
+    }
+
+    /// The verdicts [`Step::record`] kept; lines it cannot read are left out.
+    pub fn parse(text: &str) -> Steps {
+        let step = |line: &str| -> Option<(Rule, Step)> {
+            let mut parts = line.splitn(3, '\t');
+            let rule = parts.next()?.parse().ok()?;
+            let step = match (parts.next()?, parts.next()) {
+                ("gradient", _) => Step::Gradient,
+                ("not_gradient", Some(c)) => Step::NotTheGradient(c.parse().ok()?),
+                ("shape_error", Some(why)) => Step::ShapeError(why.to_string()),
+                _ => return None,
+            };
+            Some((rule, step))
+        };
+        text.lines().filter_map(step).collect()
+    }
+
+    /// How the table shows it.
+    pub fn cell(&self) -> String {
         match self {
             Step::Gradient => "gradient".into(),
             Step::NotTheGradient(_) => "not gradient".into(),
@@ -49,33 +86,89 @@ impl Step {
     }
 }
 
-/// The verdict: a table no wider than 100 columns, then a sentence per
-/// rule. `steps` holds each rule's gradcheck verdict, in the order of
-/// `verdicts`.
-pub fn render(reference: Rule, verdicts: &[RuleVerdict], steps: &[Option<Step>]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
+/// Each rule's gradcheck verdict.
+pub type Steps = BTreeMap<Rule, Step>;
+
+/// The verdict: a table no wider than 100 columns (a group column first
+/// with `--by`), then a sentence per rule.
+pub fn render(reference: Rule, verdicts: &[RuleVerdict], steps: &Steps) -> String {
+    let mut out = title(reference);
+    let rows = rows(reference, verdicts, steps);
+    let left: Vec<usize> = match grouped(verdicts) {
+        true => vec![0, 1, 2, 7],
+        false => vec![0, 1, 6],
+    };
+    out += &aligned(rows, &left);
+    for v in verdicts {
+        let group = match v.group.as_str() {
+            "" => String::new(),
+            group => format!("{group}: "),
+        };
+        out += &wrapped(&(group + &sentence(reference, v, steps.get(&v.rule))));
+    }
+    out
+}
+
+/// The verdict's table in Markdown, for a report or an issue.
+pub fn markdown(reference: Rule, verdicts: &[RuleVerdict], steps: &Steps) -> String {
+    let mut out = title(reference) + "\n";
+    for (k, row) in rows(reference, verdicts, steps).iter().enumerate() {
+        out += &format!("| {} |\n", row.join(" | "));
+        if k == 0 {
+            out += &format!("|{}\n", "---|".repeat(row.len()));
+        }
+    }
+    out
+}
+
+/// The verdict as JSON: the reference, and per rule (and group) every
+/// figure of `verdict.csv` with the step's verdict.
+pub fn json(reference: Rule, verdicts: &[RuleVerdict], steps: &Steps) -> String {
+    let rules: Vec<serde_json::Value> = verdicts
+        .iter()
+        .map(|v| {
+            let mut value = serde_json::to_value(v).unwrap_or_default();
+            value["step"] = steps
+                .get(&v.rule)
+                .map_or(serde_json::Value::Null, |s| s.cell().into());
+            value
+        })
+        .collect();
+    let report = serde_json::json!({ "reference": reference.name(), "rules": rules });
+    serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+}
+
+fn title(reference: Rule) -> String {
+    format!(
         "verdict: each rule against {reference} over jobs that differ only in the rule \
-         (final training loss)"
-    );
-    let mut rows = vec![
-        [
-            "rule",
-            "worse/=/better",
-            "median diff [95% CI]",
-            "p",
-            "loss 0 → end",
-            "target",
-            "step",
-        ]
-        .map(String::from)
-        .to_vec(),
+         (final training loss)\n"
+    )
+}
+
+fn grouped(verdicts: &[RuleVerdict]) -> bool {
+    verdicts.iter().any(|v| !v.group.is_empty())
+}
+
+/// The header and a row per verdict, as the table and Markdown show them.
+fn rows(reference: Rule, verdicts: &[RuleVerdict], steps: &Steps) -> Vec<Vec<String>> {
+    let grouped = grouped(verdicts);
+    let mut header = vec![
+        "rule",
+        "worse/=/better",
+        "median diff [95% CI]",
+        "p",
+        "loss 0 → end",
+        "target",
+        "step",
     ];
-    for (v, step) in verdicts.iter().zip(steps) {
+    if grouped {
+        header.insert(0, "group");
+    }
+    let mut rows = vec![header.into_iter().map(String::from).collect::<Vec<_>>()];
+    for v in verdicts {
         let is_reference = v.rule == reference;
         let identical = v.pairs > 0 && v.equal == v.pairs;
-        rows.push(vec![
+        let mut row = vec![
             v.rule.to_string(),
             match (is_reference, identical) {
                 (true, _) => "reference".into(),
@@ -96,14 +189,14 @@ pub fn render(reference: Rule, verdicts: &[RuleVerdict], steps: &[Option<Step>])
                 _ => "-".into(),
             },
             format!("{}/{}", v.reached, v.jobs),
-            step.as_ref().map_or("-".into(), Step::cell),
-        ]);
+            steps.get(&v.rule).map_or("-".into(), Step::cell),
+        ];
+        if grouped {
+            row.insert(0, v.group.clone());
+        }
+        rows.push(row);
     }
-    out += &aligned(rows, &[0, 1, 6]);
-    for (v, step) in verdicts.iter().zip(steps) {
-        out += &wrapped(&sentence(reference, v, step.as_ref()));
-    }
-    out
+    rows
 }
 
 /// The widest a line of the verdict may be.

@@ -1,0 +1,59 @@
+//! `sweep report DIR`: the table and the verdict of a results folder,
+//! read from its database alone (finished or not).
+
+use super::table_from_figures;
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::export::verdict::{self, Pairs};
+use crate::grid::Plan;
+use crate::output::rule_table::RuleTable;
+use crate::output::verdict::{self as verdict_text, Step};
+use crate::printable;
+use crate::store::{MAIN_DB, ResultsDir, Store, StoreError};
+use std::process::ExitCode;
+
+/// Prints the report of the folder's `results.db` in the format asked for.
+pub fn execute(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let dir = ResultsDir::at(&args.dir);
+    let path = dir.file(MAIN_DB);
+    if !path.is_file() {
+        return Err(StoreError::NoResults {
+            dir: args.dir.clone(),
+            problem: match args.dir.is_dir() {
+                true => "holds no results.db (a sharded sweep: run `sweep collect` first)",
+                false if args.dir.exists() => "is not a folder",
+                false => "does not exist",
+            },
+        }
+        .into());
+    }
+    let store = Store::open_existing(&path)?;
+    let config = store.recording().config.clone();
+    let plan = Plan::new(&config.grid)?;
+    let command = vec!["sweep".into(), "CONFIG".into(), "-o".into(), "DIR".into()];
+    let mut table = RuleTable::new(&config.grid, config.target_loss(), command);
+    let mut pairs = Pairs::new(&config.grid, &args.by);
+    let counts = table_from_figures(&store, &plan, &mut table, &mut pairs)?;
+    let steps = Step::parse(&store.meta("steps")?.unwrap_or_default());
+    let (reference, verdicts) = (pairs.reference(), pairs.verdicts());
+    match args.format {
+        ReportFormat::Table => {
+            println!(
+                "{}: {} of {} finished",
+                args.dir.display(),
+                counts.finished,
+                printable::count(counts.finished + counts.missing, "job")
+            );
+            print!("{}", table.render());
+            print!("\n{}", verdict_text::render(reference, &verdicts, &steps));
+        }
+        ReportFormat::Csv => {
+            let mut out = std::io::stdout().lock();
+            verdict::write_csv(&mut out, reference, &verdicts)?;
+        }
+        ReportFormat::Markdown => {
+            print!("{}", verdict_text::markdown(reference, &verdicts, &steps))
+        }
+        ReportFormat::Json => print!("{}", verdict_text::json(reference, &verdicts, &steps)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
