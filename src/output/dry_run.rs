@@ -2,6 +2,7 @@
 
 use crate::config::Key;
 use crate::grid::Shard;
+use crate::printable;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -64,9 +65,9 @@ pub fn render(c: &Census) -> String {
         c.updates
     );
     let shape_total: u64 = c.shape_errors.values().sum();
-    let _ = writeln!(out, "shape_error: {shape_total} jobs");
+    let _ = writeln!(out, "shape_error: {}", printable::count(shape_total, "job"));
     for (why, count) in &c.shape_errors {
-        let _ = writeln!(out, "  {count} jobs: {why}");
+        let _ = writeln!(out, "  {}: {why}", printable::count(*count, "job"));
     }
     let state = match c.refused {
         true => "refused: the run would not start, for the reason below".to_string(),

@@ -94,24 +94,36 @@ impl RuleTable {
         }
     }
 
-    /// The table as text, then the best cell.
+    /// The table as text (no wider than 100 columns for the default grid:
+    /// a status column only when some job has that status), then the best
+    /// cell.
     pub fn render(&self) -> String {
+        let count = |t: &Tally, s| t.by_status.get(&s).copied().unwrap_or(0);
+        let statuses: Vec<Status> = Status::ALL
+            .into_iter()
+            .filter(|&s| self.cells.values().any(|t| count(t, s) > 0))
+            .collect();
+        let failed = self.cells.values().any(|t| t.failed > 0);
         let mut header = vec!["rule", "activation", "jobs"];
-        header.extend(Status::ALL.map(Status::name));
-        header.extend(["failed", "median final train loss", "median final val loss"]);
+        header.extend(statuses.iter().map(|s| s.name()));
+        if failed {
+            header.push("failed");
+        }
+        header.extend(["train loss", "val loss"]);
         if self.target.is_some() {
-            header.push("median epochs to target");
+            header.push("epochs to target");
         }
         let mut rows = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
         for ((rule, activation), tally) in &self.cells {
-            let count = |s| tally.by_status.get(&s).copied().unwrap_or(0);
             let mut row = vec![
                 rule.to_string(),
                 activation.to_string(),
                 (tally.by_status.values().sum::<u64>() + tally.failed).to_string(),
             ];
-            row.extend(Status::ALL.map(|s| count(s).to_string()));
-            row.push(tally.failed.to_string());
+            row.extend(statuses.iter().map(|&s| count(tally, s).to_string()));
+            if failed {
+                row.push(tally.failed.to_string());
+            }
             row.push(median(&tally.final_train_loss).map_or("-".into(), short));
             row.push(median(&tally.final_validation_loss).map_or("-".into(), short));
             if self.target.is_some() {
@@ -121,7 +133,10 @@ impl RuleTable {
             }
             rows.push(row);
         }
-        let mut out = aligned(rows, &[0, 1]);
+        let mut out = String::from(
+            "jobs by outcome; final losses and epochs to target: medians over the jobs that trained\n",
+        );
+        out += &aligned(rows, &[0, 1]);
         if let Some(best) = &self.best {
             let p = &best.params;
             let set = if best.on_validation {
@@ -131,7 +146,7 @@ impl RuleTable {
             };
             let _ = write!(
                 out,
-                "\nbest cell: {p}, final {set} loss {}",
+                "\nbest cell: {p}\n  final {set} loss {}",
                 short(best.loss)
             );
             if let Some(rate) = best.test_error_rate {
