@@ -3,6 +3,7 @@
 use crate::config::limits::MAX_THREADS_PER_CORE;
 use crate::config::{Key, Selector};
 use crate::grid::ShardArg;
+use crate::nn::Rule;
 use crate::output::gradient_table::Format;
 use clap::{Args, Parser, Subcommand};
 use std::num::NonZeroUsize;
@@ -47,6 +48,11 @@ pub struct ReportArgs {
     /// --by learning_rate
     #[arg(long, value_name = "KEY")]
     pub by: Vec<Key>,
+
+    /// The rule the others are compared with [default: matmul, or the
+    /// grid's first rule without it]
+    #[arg(long, value_name = "RULE")]
+    pub reference: Option<Rule>,
 
     /// How to print it
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]

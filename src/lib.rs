@@ -38,6 +38,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             || e.is::<grid::GridError>()
             || e.is::<store::StoreError>()
             || e.is::<runner::SweepError>()
+            || e.is::<commands::report::ReportError>()
     });
     if bad_input { 2 } else { 1 }
 }

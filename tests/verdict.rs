@@ -215,3 +215,49 @@ fn report_reads_a_folder_in_every_format() {
         .code(2)
         .stderr(predicates::str::contains("does not exist"));
 }
+
+#[test]
+fn a_rule_that_never_trained_is_not_paired_and_says_why_once() {
+    use assert_cmd::cargo::cargo_bin_cmd;
+    let tmp = TempDir::new().unwrap();
+    let stdout = run_ok(&[repo("configs/iris4.toml").to_str().unwrap()], tmp.path());
+    let verdict = rows(&tmp.path().join("iris4/verdict.csv"));
+    let kronecker = verdict.iter().find(|r| r["rule"] == "kronecker").unwrap();
+    assert_eq!(kronecker["shape_errors"], "60");
+    assert_eq!(kronecker["pairs"], "0");
+    assert_eq!(kronecker["wilcoxon_p"], "");
+    assert_eq!(
+        stdout
+            .matches("kron(zᵀ, δ) is 3×3 but the weights are 5×3")
+            .count(),
+        1,
+        "{stdout}"
+    );
+    // Another reference, and one the grid does not have.
+    let out = cargo_bin_cmd!("sweep")
+        .arg("report")
+        .arg(tmp.path().join("iris4"))
+        .args(["--reference", "kronecker_input", "--format", "csv"])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        csv.contains(",matmul,kronecker_input,60,0,60,0,60,0,"),
+        "{csv}"
+    );
+    let tmp2 = TempDir::new().unwrap();
+    let config = write_config(
+        &tmp2,
+        "epochs = 2\n[grid]\nrule = [\"matmul\", \"kronecker\"]\n",
+    );
+    run_ok(&[config.to_str().unwrap()], tmp2.path());
+    cargo_bin_cmd!("sweep")
+        .arg("report")
+        .arg(tmp2.path().join("small"))
+        .args(["--reference", "kronecker_input"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "the grid's rules are matmul, kronecker",
+        ));
+}

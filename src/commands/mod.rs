@@ -78,7 +78,7 @@ pub fn rebuild(
     let config = &recording.config;
     let target = config.target_loss();
     let mut table = RuleTable::new(&config.grid, target, command);
-    let mut pairs = Pairs::new(&config.grid, &[]);
+    let mut pairs = Pairs::new(plan, &[], None);
     let exports = export_names(config, no_plot);
     let counts = (|| -> anyhow::Result<JobCounts> {
         if failed.is_empty() && freshness::is_fresh(dir, store, &exports)? {

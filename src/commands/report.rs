@@ -3,13 +3,28 @@
 
 use super::table_from_figures;
 use crate::cli::{ReportArgs, ReportFormat};
+use crate::config::Key;
 use crate::export::verdict::{self, Pairs};
 use crate::grid::Plan;
+use crate::nn::Rule;
 use crate::output::rule_table::RuleTable;
 use crate::output::verdict::{self as verdict_text, Step};
 use crate::printable;
 use crate::store::{MAIN_DB, ResultsDir, Store, StoreError};
 use std::process::ExitCode;
+
+/// A report that cannot be made as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// `--reference` names a rule the grid does not have.
+    #[error("--reference {rule}: the grid's rules are {rules}; give one of them")]
+    Reference {
+        /// The rule asked for.
+        rule: Rule,
+        /// The grid's rules.
+        rules: String,
+    },
+}
 
 /// Prints the report of the folder's `results.db` in the format asked for.
 pub fn execute(args: &ReportArgs) -> anyhow::Result<ExitCode> {
@@ -31,7 +46,16 @@ pub fn execute(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let plan = Plan::new(&config.grid)?;
     let command = vec!["sweep".into(), "CONFIG".into(), "-o".into(), "DIR".into()];
     let mut table = RuleTable::new(&config.grid, config.target_loss(), command);
-    let mut pairs = Pairs::new(&config.grid, &args.by);
+    if let Some(rule) = args.reference
+        && !config.grid.rule.contains(&rule)
+    {
+        return Err(ReportError::Reference {
+            rule,
+            rules: config.grid.describe(Key::Rule),
+        }
+        .into());
+    }
+    let mut pairs = Pairs::new(&plan, &args.by, args.reference);
     let counts = table_from_figures(&store, &plan, &mut table, &mut pairs)?;
     let steps = Step::parse(&store.meta("steps")?.unwrap_or_default());
     let (reference, verdicts) = (pairs.reference(), pairs.verdicts());

@@ -125,6 +125,14 @@ macro_rules! axes {
                 }
             }
 
+            /// The position of `p`'s value of axis `key` among the axis's
+            /// values, if it is one of them.
+            pub fn index_of(&self, key: Key, p: &JobParams) -> Option<u64> {
+                match key {
+                    $( Key::$Key => self.$field.index_of(p.$field), )+
+                }
+            }
+
             /// The values of axis `key`, as the dry run lists them.
             pub fn describe(&self, key: Key) -> String {
                 match key {

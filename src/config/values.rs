@@ -19,6 +19,8 @@ pub trait AxisValues {
     fn count(&self) -> u64;
     /// The `k`-th value (k < len).
     fn get(&self, k: u64) -> Self::Item;
+    /// The position of `value` among the values, if it is one of them.
+    fn index_of(&self, value: Self::Item) -> Option<u64>;
     /// The first value listed twice, if any, with the index of its second
     /// listing: two jobs would share an id.
     fn first_duplicate(&self) -> Option<(u64, Self::Item)>;
@@ -38,6 +40,9 @@ impl<T: AxisValue> AxisValues for Values<T> {
     }
     fn get(&self, k: u64) -> T {
         self.0[k as usize]
+    }
+    fn index_of(&self, value: T) -> Option<u64> {
+        self.0.iter().position(|v| *v == value).map(|k| k as u64)
     }
     fn first_duplicate(&self) -> Option<(u64, T)> {
         let v = &self.0;
@@ -84,6 +89,15 @@ impl AxisValues for Seeds {
         match self {
             Seeds::Range { from, .. } => Count(from + k),
             Seeds::List(list) => Count(list[k as usize]),
+        }
+    }
+    fn index_of(&self, value: Seed) -> Option<u64> {
+        match self {
+            Seeds::Range { from, count } => {
+                let k = value.0.checked_sub(*from)?;
+                (k < *count).then_some(k)
+            }
+            Seeds::List(list) => list.iter().position(|s| *s == value.0).map(|k| k as u64),
         }
     }
     fn first_duplicate(&self) -> Option<(u64, Seed)> {

@@ -8,7 +8,8 @@
 //! ([`crate::stats`]) say whether a rule trains worse, and how surely.
 
 use super::atomic::write_atomic;
-use crate::config::{GridConfig, JobParams, Key};
+use crate::config::{JobParams, Key};
+use crate::grid::Plan;
 use crate::nn::{Rule, Status};
 use crate::number::float;
 use crate::stats::{median, median_ci95, wilcoxon};
@@ -18,15 +19,19 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 
-/// The figures of every finished job, by group (the values of the `by`
-/// axes), by the job's other parameters (what pairs a job with its
-/// reference job), by rule.
+/// The figures of every finished job, by rule and by the position of its
+/// cell within the rule's block of the plan (the rule is the plan's
+/// outermost axis), so that a job and its reference job share an index:
+/// a few bytes per job, for grids of millions.
 #[derive(Debug, Clone)]
 pub struct Pairs {
+    plan: Plan,
     reference: Rule,
-    rules: Vec<Rule>,
     by: Vec<Key>,
-    jobs: BTreeMap<String, BTreeMap<String, BTreeMap<Rule, JobFigures>>>,
+    /// Cells per rule.
+    block: u64,
+    /// Per rule of the grid (in its order), per index in the block.
+    figures: Vec<Vec<Option<JobFigures>>>,
 }
 
 /// One rule against the reference, within one group.
@@ -41,7 +46,8 @@ pub struct RuleVerdict {
     pub jobs: u64,
     /// Of those, how many ended in `shape_error`.
     pub shape_errors: u64,
-    /// Pairs with a finite final training loss on both sides.
+    /// Pairs in which both jobs trained (neither is `shape_error`) to a
+    /// finite final training loss.
     pub pairs: u64,
     /// Pairs in which the rule's final training loss is higher, equal,
     /// lower than the reference's.
@@ -68,21 +74,23 @@ pub struct RuleVerdict {
 }
 
 impl Pairs {
-    /// No jobs yet, for `grid`, with a verdict per group of the axes `by`
+    /// No jobs yet, for `plan`, with a verdict per group of the axes `by`
     /// (none: one for the whole grid); each rule is compared with
-    /// `matmul`, or with the grid's first rule when it has no `matmul`.
-    pub fn new(grid: &GridConfig, by: &[Key]) -> Self {
-        let rules = grid.rule.0.clone();
-        let reference = if rules.contains(&Rule::Matmul) {
-            Rule::Matmul
-        } else {
-            rules[0]
-        };
+    /// `reference` if the grid has it, else with `matmul`, else with the
+    /// grid's first rule.
+    pub fn new(plan: &Plan, by: &[Key], reference: Option<Rule>) -> Self {
+        let rules = &plan.grid().rule.0;
+        let reference = [reference, Some(Rule::Matmul)]
+            .into_iter()
+            .flatten()
+            .find(|r| rules.contains(r))
+            .unwrap_or(rules[0]);
         Pairs {
+            plan: plan.clone(),
             reference,
-            rules,
             by: by.iter().copied().filter(|&k| k != Key::Rule).collect(),
-            jobs: BTreeMap::new(),
+            block: plan.cross_len() / rules.len() as u64,
+            figures: vec![Vec::new(); rules.len()],
         }
     }
 
@@ -93,49 +101,79 @@ impl Pairs {
 
     /// Notes a finished job.
     pub fn add(&mut self, p: &JobParams, f: &JobFigures) {
-        let key = JobParams {
-            rule: self.reference,
-            ..*p
+        let Some(position) = self.plan.position(p) else {
+            return;
+        };
+        let (rule, index) = (position / self.block, position % self.block);
+        let jobs = &mut self.figures[rule as usize];
+        if jobs.is_empty() {
+            jobs.resize(self.block as usize, None);
         }
-        .id();
-        let group = (self.by.iter())
-            .map(|&k| format!("{k}={}", p.value(k)))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let pairs = self.jobs.entry(group).or_default();
-        pairs.entry(key).or_default().insert(p.rule, *f);
+        jobs[index as usize] = Some(*f);
     }
 
     /// The verdict of every rule in every group, the reference's own (its
     /// losses and target, no pairs) included, in the grid's order.
     pub fn verdicts(&self) -> Vec<RuleVerdict> {
-        (self.jobs.iter())
-            .flat_map(|(group, jobs)| {
-                (self.rules.iter()).map(move |&rule| self.verdict(group, jobs, rule))
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        if self.by.is_empty() {
+            groups.insert(String::new(), (0..self.block as usize).collect());
+        } else {
+            for index in 0..self.block {
+                let p = self.plan.cell(index);
+                let group = (self.by.iter())
+                    .map(|&k| format!("{k}={}", p.value(k)))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                groups.entry(group).or_default().push(index as usize);
+            }
+        }
+        let rules = &self.plan.grid().rule.0;
+        (groups.iter())
+            .map(|(group, indexes)| {
+                (0..rules.len())
+                    .map(|r| self.verdict(group, indexes, r))
+                    .collect::<Vec<_>>()
             })
+            // A group none of whose jobs has finished says nothing.
+            .filter(|group| group.iter().any(|v| v.jobs > 0))
+            .flatten()
             .collect()
     }
 
-    fn verdict(
-        &self,
-        group: &str,
-        jobs: &BTreeMap<String, BTreeMap<Rule, JobFigures>>,
-        rule: Rule,
-    ) -> RuleVerdict {
-        let mine: Vec<&JobFigures> = jobs.values().filter_map(|j| j.get(&rule)).collect();
+    /// The figures of rule number `r` at `indexes`, where finished.
+    fn jobs<'a>(
+        &'a self,
+        r: usize,
+        indexes: &'a [usize],
+    ) -> impl Iterator<Item = Option<&'a JobFigures>> + 'a {
+        indexes
+            .iter()
+            .map(move |&i| self.figures[r].get(i).and_then(Option::as_ref))
+    }
+
+    fn verdict(&self, group: &str, indexes: &[usize], r: usize) -> RuleVerdict {
+        let rules = &self.plan.grid().rule.0;
+        let (rule, reference) = (rules[r], self.reference);
+        let reference_index = rules.iter().position(|x| *x == reference).unwrap_or(0);
+        let mine: Vec<&JobFigures> = self.jobs(r, indexes).flatten().collect();
         let trained: Vec<&&JobFigures> = mine
             .iter()
             .filter(|f| f.status != Status::ShapeError)
             .collect();
-        let differences: Vec<f64> = if rule == self.reference {
+        // A shape_error job's "final" loss is its epoch 0: not a result.
+        let trained_loss = |f: Option<&JobFigures>| {
+            f.filter(|f| f.status != Status::ShapeError)?
+                .final_train_loss
+        };
+        let differences: Vec<f64> = if rule == reference {
             Vec::new()
         } else {
-            jobs.values()
-                .filter_map(|j| {
-                    let (a, b) = (j.get(&rule)?, j.get(&self.reference)?);
-                    Some(a.final_train_loss? - b.final_train_loss?)
-                })
-                .collect()
+            (self
+                .jobs(r, indexes)
+                .zip(self.jobs(reference_index, indexes)))
+            .filter_map(|(a, b)| Some(trained_loss(a)? - trained_loss(b)?))
+            .collect()
         };
         let count = |keep: fn(f64) -> bool| differences.iter().filter(|d| keep(**d)).count() as u64;
         let epochs: Vec<f64> = mine

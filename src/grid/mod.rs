@@ -81,6 +81,14 @@ impl Plan {
         self.grid.cell(&index)
     }
 
+    /// The position of the cell `p` in the cross product: the inverse of
+    /// [`Plan::cell`]; `None` when a value of `p` is not the grid's.
+    pub fn position(&self, p: &JobParams) -> Option<u64> {
+        Key::plan_order().into_iter().try_fold(0u64, |k, key| {
+            Some(k * self.grid.count(key) + self.grid.index_of(key, p)?)
+        })
+    }
+
     /// Whether an `exclude` entry removes `p`.
     pub fn is_excluded(&self, p: &JobParams) -> bool {
         self.grid.exclude.iter().any(|sel| sel.matches(p))

@@ -173,6 +173,7 @@ fn rows(reference: Rule, verdicts: &[RuleVerdict], steps: &Steps) -> Vec<Vec<Str
             match (is_reference, identical) {
                 (true, _) => "reference".into(),
                 (false, true) => "identical".into(),
+                _ if v.pairs == 0 => "no pairs".into(),
                 _ => format!("{}/{}/{}", v.worse, v.equal, v.better),
             },
             match (v.median_difference, v.interval) {
