@@ -4,6 +4,7 @@
 use super::rebuild;
 use crate::cli::CollectArgs;
 use crate::grid::Plan;
+use crate::output::verdict::{self, Step};
 use crate::store::{MAIN_DB, ResultsDir, Store, StoreError};
 use anyhow::Context;
 use std::collections::BTreeMap;
@@ -82,6 +83,20 @@ pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
         &crate::runner::thread_pool(None)?,
     );
     print!("{}", rebuilt.table.render());
+    // The shards recorded each rule's gradcheck verdict in their databases.
+    let steps = shards
+        .iter()
+        .find_map(|shard| {
+            Store::open_existing(&dir.file(shard))
+                .ok()?
+                .meta("steps")
+                .ok()?
+        })
+        .map_or_else(Default::default, |text| Step::parse(&text));
+    print!(
+        "\n{}",
+        verdict::render(rebuilt.pairs.reference(), &rebuilt.pairs.verdicts(), &steps)
+    );
     store.release()?;
     rebuilt.counts.context("cannot write the exports")?;
     Ok(ExitCode::SUCCESS)

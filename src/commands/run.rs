@@ -75,6 +75,13 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
     failed.extend(written.failed);
 
     let mut write_errors = Vec::new();
+    // Each rule's gradcheck verdict, for the verdict now and for `sweep
+    // report` and `sweep collect` later, which have no data to check with.
+    let (checks, _, _) = gradcheck::checks(&sweep.config.grid, &sweep.data.splits);
+    let steps = Step::all(&sweep.config.grid.rule.0, &checks);
+    if let Err(e) = store.set_meta("steps", &Step::record(&steps)) {
+        write_errors.push(format!("{e:#}"));
+    }
     if shard != Shard::ALL {
         progress.say(&format!(
             "sweep: shard {}/{} done; `{}` merges the shards and writes the exports",
@@ -98,11 +105,6 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
             &pool,
         );
         print!("{}", rebuilt.table.render());
-        let (checks, _, _) = gradcheck::checks(&sweep.config.grid, &sweep.data.splits);
-        let steps = Step::all(&sweep.config.grid.rule.0, &checks);
-        if let Err(e) = store.set_meta("steps", &Step::record(&steps)) {
-            write_errors.push(format!("{e:#}"));
-        }
         print!(
             "\n{}",
             verdict::render(rebuilt.pairs.reference(), &rebuilt.pairs.verdicts(), &steps)
