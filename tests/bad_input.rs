@@ -459,15 +459,7 @@ fn a_huge_line_gives_a_short_message() {
         "0.5, ".repeat(2_000_000)
     );
     let tmp = TempDir::new().unwrap();
-    let path = write_config(&tmp, &config);
-    let output = cargo_bin_cmd!("sweep")
-        .arg(&path)
-        .arg("--dry-run")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.len() < 1000, "{} bytes of message", stderr.len());
+    let stderr = refused_briefly(&write_config(&tmp, &config));
     assert!(
         stderr.contains("grid.learning_rate[2000000]: -1 is not accepted"),
         "{stderr}"
@@ -500,16 +492,21 @@ fn a_huge_cell_gives_a_short_message() {
     let csv = format!("a,b,label\n1,{cell},y\n2,3,z\n");
     let tmp = TempDir::new().unwrap();
     fs::write(tmp.path().join("d.csv"), csv).unwrap();
-    let path = write_config(&tmp, "[data]\nsource = \"d.csv\"\n");
+    let stderr = refused_briefly(&write_config(&tmp, "[data]\nsource = \"d.csv\"\n"));
+    assert!(stderr.contains("line 2, column `b`: `xxxx"), "{stderr}");
+}
+
+/// `sweep CONFIG --dry-run`, refused with a message under 1,000 bytes.
+fn refused_briefly(config: &std::path::Path) -> String {
     let output = cargo_bin_cmd!("sweep")
-        .arg(&path)
+        .arg(config)
         .arg("--dry-run")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(stderr.len() < 1000, "{} bytes of message", stderr.len());
-    assert!(stderr.contains("line 2, column `b`: `xxxx"), "{stderr}");
+    stderr
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! stopped job adds nothing after its stop (n falls), a diverged job
 //! nothing that is not finite, a `shape_error` job only epoch 0.
 
+use super::aggregate::EPOCH_COLUMNS;
 use super::atomic::AtomicFile;
 use crate::config::Key;
 use crate::grid::JobParams;
@@ -16,15 +17,10 @@ use crate::stats::median;
 use crate::store::ResultsDir;
 use std::io::Write;
 
-/// The metrics, in the order of their rows.
-const METRICS: [&str; 6] = [
-    "train_loss",
-    "train_error_rate",
-    "validation_loss",
-    "validation_error_rate",
-    "test_loss",
-    "test_error_rate",
-];
+/// The metrics, in the order of their rows: those of `epochs.csv`.
+fn metrics() -> &'static [&'static str] {
+    &EPOCH_COLUMNS[2..]
+}
 
 /// Writes `stats.csv` as jobs arrive in plan order: the seed varies
 /// fastest, so a group's jobs come one after another and only the group
@@ -93,7 +89,7 @@ impl StatsFile {
         let axes = axes.join(",");
         let out = self.file.writer();
         for (epoch, metrics) in self.values.iter().enumerate() {
-            for (name, values) in METRICS.iter().zip(metrics) {
+            for (name, values) in self::metrics().iter().zip(metrics) {
                 let Some(mid) = median(values) else {
                     continue;
                 };
