@@ -31,7 +31,36 @@ pub struct Pairs {
     /// Cells per rule.
     block: u64,
     /// Per rule of the grid (in its order), per index in the block.
-    figures: Vec<Vec<Option<JobFigures>>>,
+    figures: Vec<Vec<Option<Job>>>,
+}
+
+/// What the verdict reads of a job: 32 bytes, not the 80 of its figures.
+#[derive(Debug, Clone, Copy)]
+struct Job {
+    /// Whether it trained (did not end in `shape_error`): a shape_error
+    /// job's "final" loss is its epoch 0, not a result.
+    trained: bool,
+    /// Its first epoch below the target.
+    first_below_target: Option<u32>,
+    /// Its training loss at epoch 0 and at the end; NaN where not finite.
+    initial: f64,
+    last: f64,
+}
+
+impl Job {
+    fn of(f: &JobFigures) -> Job {
+        Job {
+            trained: f.status != Status::ShapeError,
+            first_below_target: f.first_below_target,
+            initial: f.initial_train_loss.unwrap_or(f64::NAN),
+            last: f.final_train_loss.unwrap_or(f64::NAN),
+        }
+    }
+
+    /// A loss of a trained job, where finite.
+    fn trained(&self, loss: f64) -> Option<f64> {
+        (self.trained && loss.is_finite()).then_some(loss)
+    }
 }
 
 /// One rule against the reference, within one group.
@@ -109,7 +138,7 @@ impl Pairs {
         if jobs.is_empty() {
             jobs.resize(self.block as usize, None);
         }
-        jobs[index as usize] = Some(*f);
+        jobs[index as usize] = Some(Job::of(f));
     }
 
     /// The verdict of every rule in every group, the reference's own (its
@@ -146,7 +175,7 @@ impl Pairs {
         &'a self,
         r: usize,
         indexes: &'a [usize],
-    ) -> impl Iterator<Item = Option<&'a JobFigures>> + 'a {
+    ) -> impl Iterator<Item = Option<&'a Job>> + 'a {
         indexes
             .iter()
             .map(move |&i| self.figures[r].get(i).and_then(Option::as_ref))
@@ -156,35 +185,30 @@ impl Pairs {
         let rules = &self.plan.grid().rule.0;
         let (rule, reference) = (rules[r], self.reference);
         let reference_index = rules.iter().position(|x| *x == reference).unwrap_or(0);
-        let mine: Vec<&JobFigures> = self.jobs(r, indexes).flatten().collect();
-        let trained: Vec<&&JobFigures> = mine
-            .iter()
-            .filter(|f| f.status != Status::ShapeError)
-            .collect();
-        // A shape_error job's "final" loss is its epoch 0: not a result.
-        let trained_loss = |f: Option<&JobFigures>| {
-            f.filter(|f| f.status != Status::ShapeError)?
-                .final_train_loss
-        };
+        let mine: Vec<&Job> = self.jobs(r, indexes).flatten().collect();
+        let trained = mine.iter().filter(|j| j.trained).count();
         let differences: Vec<f64> = if rule == reference {
             Vec::new()
         } else {
             (self
                 .jobs(r, indexes)
                 .zip(self.jobs(reference_index, indexes)))
-            .filter_map(|(a, b)| Some(trained_loss(a)? - trained_loss(b)?))
+            .filter_map(|(a, b)| Some(a?.trained(a?.last)? - b?.trained(b?.last)?))
             .collect()
         };
         let count = |keep: fn(f64) -> bool| differences.iter().filter(|d| keep(**d)).count() as u64;
+        let losses = |at: fn(&Job) -> f64| -> Vec<f64> {
+            mine.iter().filter_map(|j| j.trained(at(j))).collect()
+        };
         let epochs: Vec<f64> = mine
             .iter()
-            .filter_map(|f| f.first_below_target.map(f64::from))
+            .filter_map(|j| j.first_below_target.map(f64::from))
             .collect();
         RuleVerdict {
             group: group.to_string(),
             rule,
             jobs: mine.len() as u64,
-            shape_errors: (mine.len() - trained.len()) as u64,
+            shape_errors: (mine.len() - trained) as u64,
             pairs: differences.len() as u64,
             worse: count(|d| d > 0.0),
             equal: count(|d| d == 0.0),
@@ -192,18 +216,8 @@ impl Pairs {
             median_difference: median(&differences),
             interval: median_ci95(&differences),
             p: wilcoxon(&differences),
-            initial_loss: median(
-                &trained
-                    .iter()
-                    .filter_map(|f| f.initial_train_loss)
-                    .collect::<Vec<_>>(),
-            ),
-            final_loss: median(
-                &trained
-                    .iter()
-                    .filter_map(|f| f.final_train_loss)
-                    .collect::<Vec<_>>(),
-            ),
+            initial_loss: median(&losses(|j| j.initial)),
+            final_loss: median(&losses(|j| j.last)),
             reached: epochs.len() as u64,
             median_epoch_to_target: median(&epochs),
         }
