@@ -5,7 +5,7 @@ use super::rebuild;
 use crate::cli::CollectArgs;
 use crate::grid::Plan;
 use crate::output::verdict::{self, Step};
-use crate::store::{MAIN_DB, ResultsDir, Store, StoreError};
+use crate::store::{MAIN_DB, ResultsDir, Store};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -24,14 +24,9 @@ pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
     let source = if main.exists() {
         main.clone()
     } else {
-        let first = shards.first().ok_or_else(|| StoreError::NoResults {
-            dir: args.dir.clone(),
-            problem: match args.dir.is_dir() {
-                true => "holds no results database of sweep's",
-                false if args.dir.exists() => "is not a folder",
-                false => "does not exist",
-            },
-        })?;
+        let first = shards
+            .first()
+            .ok_or_else(|| dir.no_results("holds no results database of sweep's"))?;
         dir.file(first)
     };
     let recording = Store::open_existing(&source)?.recording().clone();

@@ -10,7 +10,7 @@ use crate::nn::Rule;
 use crate::output::rule_table::RuleTable;
 use crate::output::verdict::{self as verdict_text, Step};
 use crate::printable;
-use crate::store::{MAIN_DB, ResultsDir, Store, StoreError};
+use crate::store::{MAIN_DB, ResultsDir, Store};
 use std::process::ExitCode;
 
 /// A report that cannot be made as asked.
@@ -31,15 +31,9 @@ pub fn execute(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let dir = ResultsDir::at(&args.dir);
     let path = dir.file(MAIN_DB);
     if !path.is_file() {
-        return Err(StoreError::NoResults {
-            dir: args.dir.clone(),
-            problem: match args.dir.is_dir() {
-                true => "holds no results.db (a sharded sweep: run `sweep collect` first)",
-                false if args.dir.exists() => "is not a folder",
-                false => "does not exist",
-            },
-        }
-        .into());
+        return Err(dir
+            .no_results("holds no results.db (a sharded sweep: run `sweep collect` first)")
+            .into());
     }
     let store = Store::open_existing(&path)?;
     let config = store.recording().config.clone();

@@ -31,6 +31,9 @@ pub const MAX_OUTPUTS: u64 = 1_000;
 /// about three times while the data is split and scaled.
 pub const MAX_VALUES: u64 = 100_000_000;
 
+/// Columns of a CSV data file: the most inputs and outputs.
+pub const MAX_FILE_COLUMNS: u64 = MAX_COLUMNS + MAX_OUTPUTS;
+
 /// Bytes of a CSV data file, read whole into memory.
 pub const MAX_DATA_BYTES: u64 = 2 << 30;
 

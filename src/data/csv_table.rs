@@ -3,16 +3,13 @@
 
 use super::DataError;
 use crate::config::Column;
-use crate::config::limits::{MAX_COLUMNS, MAX_OUTPUTS, MAX_ROWS};
+use crate::config::limits::{MAX_FILE_COLUMNS, MAX_ROWS};
 use crate::printable;
 use crate::suggest::did_you_mean;
 use sha2::{Digest, Sha256};
 
 /// The most characters of a cell or a column name a message shows.
 pub const SHOWN_CHARS: usize = 40;
-
-/// The most columns a data file may have: the most inputs and outputs.
-const MAX_FILE_COLUMNS: u64 = MAX_COLUMNS + MAX_OUTPUTS;
 
 /// The cells of a CSV file.
 #[derive(Debug, Clone)]

@@ -200,6 +200,19 @@ impl ResultsDir {
         Ok(())
     }
 
+    /// Why the folder holds no results to read: it does not exist, is not
+    /// a folder, or (`in_folder`) holds no database of the kind needed.
+    pub fn no_results(&self, in_folder: &'static str) -> StoreError {
+        StoreError::NoResults {
+            dir: self.root.clone(),
+            problem: match self.root.is_dir() {
+                true => in_folder,
+                false if self.root.exists() => "is not a folder",
+                false => "does not exist",
+            },
+        }
+    }
+
     /// `--force`: removes database `db_name`, its journal files and the
     /// `exports` it recorded, and nothing else.
     pub fn remove(&self, db_name: &str, exports: &[String]) -> Result<(), StoreError> {

@@ -92,8 +92,8 @@ pub enum StoreError {
     },
     /// A folder given as a results folder holds no results.
     #[error(
-        "`{}` {problem}; `sweep collect` takes the results folder a sweep or its shards \
-         wrote: <output.dir>/<name>",
+        "`{}` {problem}; give the results folder a sweep or its shards wrote: \
+         <output.dir>/<name>",
         dir.display()
     )]
     NoResults {
