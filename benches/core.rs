@@ -216,7 +216,7 @@ fn default_grid(c: &mut Criterion) {
         .map(|p| p.job())
         .collect();
     let schedule = Schedule {
-        epochs: config.epochs.0 as u32,
+        epochs: config.epoch_count(),
         updates_per_epoch: data.train.len(),
         validation_loss_below: config.stop.threshold(),
     };

@@ -151,7 +151,7 @@ impl Sweep {
     pub fn schedule_for(&self, p: &JobParams) -> Schedule {
         let default = (self.data.splits.train.len() / p.batch_size.get()).max(1);
         Schedule {
-            epochs: self.config.epochs.0 as u32,
+            epochs: self.config.epoch_count(),
             updates_per_epoch: self.config.updates_per_epoch.map_or(default, |n| n.get()),
             validation_loss_below: self.config.stop.threshold(),
         }
@@ -206,7 +206,7 @@ impl Sweep {
             name: self.config.name.clone(),
             axes: Key::ALL.map(|k| (k, grid.describe(k))).to_vec(),
             cells: self.plan.cross_len(),
-            epochs: self.config.epochs.0 as u32,
+            epochs: self.config.epoch_count(),
             results: self.dir.root().to_path_buf(),
             ..Census::default()
         };

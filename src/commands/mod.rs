@@ -84,14 +84,15 @@ pub fn rebuild(
         if failed.is_empty() && freshness::is_fresh(dir, store, &exports)? {
             return table_from_figures(store, plan, &mut table, &mut pairs);
         }
-        let mut curves = Curves::new(&config.grid, config.epochs.0 as u32);
-        let mut plot = LossPlot::new(&config.name, &config.grid, config.epochs.0 as u32);
+        let mut curves = Curves::new(&config.grid, config.epoch_count());
+        let mut plot = LossPlot::new(&config.name, &config.grid, config.epoch_count());
         let mut stats = StatsFile::create(dir)?;
         let mut stats_error = Ok(());
         let counts = write_aggregates(dir, store, plan, failed, pool, |row| match row {
             Row::Finished(s, rows) => {
-                table.add(&s.params, &s.figures());
-                pairs.add(&s.params, &s.figures());
+                let figures = s.figures();
+                table.add(&s.params, &figures);
+                pairs.add(&s.params, &figures);
                 if stats_error.is_ok() {
                     stats_error = stats.add(&s.params, rows);
                 }

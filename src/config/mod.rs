@@ -99,6 +99,12 @@ pub struct TargetConfig {
 }
 
 impl Config {
+    /// Epochs after epoch 0, as training counts them (at most
+    /// [`MAX_EPOCHS`], so a `u32` holds them).
+    pub fn epoch_count(&self) -> u32 {
+        self.epochs.0 as u32
+    }
+
     /// The validation loss whose first crossing is reported: `[target]`'s,
     /// or else the stop's (a job that stops has reached it).
     pub fn target_loss(&self) -> Option<f64> {
