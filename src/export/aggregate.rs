@@ -179,7 +179,7 @@ fn chunk(
     failed: &BTreeMap<String, String>,
 ) -> anyhow::Result<Chunk> {
     let recording = store.recording();
-    let (dims, target) = (recording.dims, recording.config.target_loss());
+    let (dims, config) = (recording.dims, &recording.config);
     let mut c = Chunk::default();
     let mut summary = csv::Writer::from_writer(Vec::new());
     // A plan job with no rows is not finished; one that failed in this run
@@ -218,7 +218,7 @@ fn chunk(
         let Some((_, p)) = plan_jobs.next_if(|(k, _)| *k == position) else {
             return Ok(()); // excluded by the config: stored, not exported
         };
-        let s = JobSummary::new(p, status, rows, dims, target)
+        let s = JobSummary::new(p, status, rows, dims, config)
             .with_context(|| format!("job {} in `results.db`", p.id()))?;
         write_rows(&mut c.epochs, &p, status, rows)?;
         summary.write_record(summary::record(&s))?;

@@ -1,6 +1,7 @@
 //! What a finished job comes to, summarised from its rows.
 
 use super::read::JobFigures;
+use crate::config::Config;
 use crate::grid::JobParams;
 use crate::nn::{Dims, EpochRecord, Outcome, Status};
 use anyhow::Context;
@@ -27,14 +28,16 @@ pub struct JobSummary {
 }
 
 impl JobSummary {
-    /// Summarises a job's rows; `target` is the config's target loss.
+    /// Summarises a job's rows, measured against `config`'s target loss
+    /// and stop threshold.
     pub fn new(
         params: JobParams,
         status: Status,
         rows: &[EpochRecord],
         dims: Dims,
-        target: Option<f64>,
+        config: &Config,
     ) -> anyhow::Result<JobSummary> {
+        let target = config.target_loss();
         let last = *rows.last().context("a job with no rows")?;
         let outcome = match status {
             Status::Completed => Outcome::Completed,
@@ -45,7 +48,11 @@ impl JobSummary {
                     .validation
                     .context("early stop without validation")?
                     .loss,
-                target: target.context("early stop without a target")?,
+                // The stop's threshold, which may differ from the target.
+                target: config
+                    .stop
+                    .threshold()
+                    .context("a stop without a threshold")?,
             },
             Status::ShapeError => Outcome::ShapeError(
                 params
@@ -137,9 +144,28 @@ pub(crate) mod tests {
             inputs_with_bias: 3,
             outputs: 3,
         };
-        let s = JobSummary::new(params(), Status::Completed, &rows, dims, Some(0.1)).unwrap();
+        let config = Config::parse("[target]\nvalidation_loss_below = 0.1", "t.toml", "t").unwrap();
+        let s = JobSummary::new(params(), Status::Completed, &rows, dims, &config).unwrap();
         assert_eq!(s.best_train_loss, Some(0.1));
         assert_eq!(s.best_validation, Some((0.05, 1)));
         assert_eq!(s.first_below_target, Some(1));
+    }
+
+    #[test]
+    fn a_stopped_job_names_the_stop_threshold_and_is_measured_against_the_target() {
+        let rows = vec![record(0, 0.5, 0.6), record(1, 0.2, 0.15)];
+        let dims = Dims {
+            inputs_with_bias: 3,
+            outputs: 3,
+        };
+        let text = "[target]\nvalidation_loss_below = 0.1\n[stop]\nvalidation_loss_below = 0.2";
+        let config = Config::parse(text, "t.toml", "t").unwrap();
+        let s = JobSummary::new(params(), Status::Stopped, &rows, dims, &config).unwrap();
+        assert!(
+            s.outcome.message().contains("fell below 0.2"),
+            "{}",
+            s.outcome.message()
+        );
+        assert_eq!(s.first_below_target, None);
     }
 }

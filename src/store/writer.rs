@@ -110,11 +110,11 @@ fn commit(store: &mut Store, batch: &[FinishedJob]) -> anyhow::Result<()> {
     let Store {
         conn, recording, ..
     } = store;
-    let (dims, target) = (recording.dims, recording.config.target_loss());
+    let (dims, config) = (recording.dims, &recording.config);
     let started = Instant::now();
     let tx = conn.transaction()?;
     for job in batch {
-        let summary = JobSummary::new(job.params, job.status, &job.rows, dims, target)?;
+        let summary = JobSummary::new(job.params, job.status, &job.rows, dims, config)?;
         insert(&tx, job, &summary)?;
     }
     tx.execute(
