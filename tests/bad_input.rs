@@ -410,6 +410,13 @@ fn sizes_past_their_bounds_are_refused_with_the_key_and_the_bound() {
             ],
         ),
         (
+            "[grid]\ninit_range = [0.5, 1e308]\n",
+            &[
+                "small.toml:2:20: grid.init_range[1]",
+                "a number from 0 to 1e12",
+            ],
+        ),
+        (
             "epochs = 10000000\n",
             &["small.toml:1:10: epochs", "from 1 to 1000000"],
         ),

@@ -9,7 +9,7 @@
 //! what the new parameter means to training.
 
 use super::limits::MAX_JOBS;
-use super::scalar::{Count, NonNegative, Positive};
+use super::scalar::{Count, Deviation, Positive};
 use super::values::{
     AxisValue, AxisValues, BatchSize, InitRange, LearningRate, Seed, Seeds, Values,
 };
@@ -209,7 +209,7 @@ axes! {
         id "", plan 4, group varied;
     /// r of the initial weights' range [−r, r].
     InitRange init_range: InitRange, listed as Values<InitRange>,
-        default Values(vec![NonNegative(0.5)]),
+        default Values(vec![Deviation(0.5)]),
         id "r", plan 5, group varied;
 }
 

@@ -3,7 +3,7 @@
 //! values are (scalars of [`super::scalar`] with their bounds).
 
 use super::limits::{MAX_JOBS, MAX_ROWS, MAX_SEED};
-use super::scalar::{Count, NonNegative, Positive};
+use super::scalar::{Count, Deviation, Positive};
 use crate::nn::{Activation, Rule, Sampling};
 use crate::number::float;
 use serde::de::{self, Deserializer, IntoDeserializer, Visitor};
@@ -160,7 +160,7 @@ macro_rules! by_number {
         }
     )*};
 }
-by_number!(Positive, NonNegative);
+by_number!(Positive, Deviation);
 
 impl<const MIN: u64, const MAX: u64, const STEP: u64> AxisValue for Count<MIN, MAX, STEP> {
     fn print(&self) -> String {
@@ -177,8 +177,9 @@ impl<const MIN: u64, const MAX: u64, const STEP: u64> AxisValue for Count<MIN, M
 /// η: a finite number above 0.
 pub type LearningRate = Positive;
 
-/// r of the initial weights' range [−r, r]: a finite number ≥ 0.
-pub type InitRange = NonNegative;
+/// r of the initial weights' range [−r, r]: from 0 to 1e12, beyond which
+/// the range's width leaves the floating-point range.
+pub type InitRange = Deviation;
 
 /// Samples per update: at most a data set's rows.
 pub type BatchSize = Count<1, MAX_ROWS>;

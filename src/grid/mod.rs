@@ -217,9 +217,7 @@ mod tests {
 #[cfg(test)]
 mod properties {
     use super::*;
-    use crate::config::{
-        AxisValues, Config, Count, NonNegative, Positive, Seeds, Selector, Values,
-    };
+    use crate::config::{AxisValues, Config, Count, Deviation, Positive, Seeds, Selector, Values};
     use crate::nn::{Activation, Rule, Sampling};
     use proptest::prelude::*;
     use proptest::sample::subsequence;
@@ -267,7 +265,7 @@ mod properties {
                     seed,
                     batch_size: Values(batch.into_iter().map(|b| Count(b as u64)).collect()),
                     sampling: Values(sampling),
-                    init_range: Values(init.into_iter().map(NonNegative).collect()),
+                    init_range: Values(init.into_iter().map(Deviation).collect()),
                     exclude,
                 },
             )

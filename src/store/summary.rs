@@ -102,7 +102,7 @@ impl JobSummary {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::config::{Count, NonNegative, Positive};
+    use crate::config::{Count, Deviation, Positive};
     use crate::nn::metrics::Metrics;
     use crate::nn::{Activation, Rule, Sampling};
 
@@ -114,7 +114,7 @@ pub(crate) mod tests {
             seed: Count(3),
             batch_size: Count(1),
             sampling: Sampling::Random,
-            init_range: NonNegative(0.5),
+            init_range: Deviation(0.5),
         }
     }
 
