@@ -85,7 +85,7 @@ pub fn rebuild(
             return table_from_figures(store, plan, &mut table, &mut pairs);
         }
         let mut curves = Curves::new(&config.grid, config.epoch_count());
-        let mut plot = LossPlot::new(&config.name, &config.grid, config.epoch_count());
+        let mut plot = LossPlot::new(&config.name, &config.grid, config.epoch_count(), target);
         let mut stats = StatsFile::create(dir)?;
         let mut stats_error = Ok(());
         let counts = write_aggregates(dir, store, plan, failed, pool, |row| match row {

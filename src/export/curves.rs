@@ -9,20 +9,48 @@ use crate::number::float;
 use crate::store::ResultsDir;
 use std::collections::HashMap;
 
-/// A job's training loss at each epoch 0..=`epochs`, where it has one.
+/// The data set a loss is measured on, for the curves that draw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Set {
+    /// The rows training steps through.
+    Training,
+    /// The rows held out for the target and the stop rule.
+    Validation,
+}
+
+impl Set {
+    /// The name a chart labels it with.
+    pub fn name(self) -> &'static str {
+        match self {
+            Set::Training => "training",
+            Set::Validation => "validation",
+        }
+    }
+
+    /// The loss on this set at one epoch, when the split has the set.
+    pub fn loss(self, r: &EpochRecord) -> Option<f64> {
+        match self {
+            Set::Training => Some(r.train.loss),
+            Set::Validation => r.validation.map(|m| m.loss),
+        }
+    }
+}
+
+/// A job's loss on `set` at each epoch 0..=`epochs`, where it has one.
 ///
-/// An early-stopped job keeps its last loss for the epochs after it stopped
-/// (its weights no longer change); a diverged job has no value from the
-/// epoch its loss stopped being finite; a `shape_error` job has only epoch 0.
-pub fn training_loss(
+/// A stopped job keeps its last loss for the epochs after it stopped (its
+/// weights no longer change); a diverged job has no value from the epoch
+/// its loss stopped being finite; a `shape_error` job has only epoch 0.
+pub fn loss_curve(
+    set: Set,
     status: Status,
     rows: &[EpochRecord],
     epochs: u32,
 ) -> impl Iterator<Item = (u32, f64)> + '_ {
-    let last = rows.last().map(|r| r.train.loss);
+    let last = rows.last().and_then(|r| set.loss(r));
     (0..=epochs).filter_map(move |e| {
         let loss = match rows.get(e as usize) {
-            Some(r) => r.train.loss,
+            Some(r) => set.loss(r)?,
             None if status == Status::Stopped => last?,
             None => return None,
         };
@@ -95,7 +123,7 @@ impl Curves {
                 col
             }
         };
-        for (e, loss) in training_loss(status, rows, self.epochs) {
+        for (e, loss) in loss_curve(Set::Training, status, rows, self.epochs) {
             self.sum[col][e as usize] += loss;
             self.count[col][e as usize] += 1;
         }
@@ -143,12 +171,19 @@ mod tests {
 
     #[test]
     fn stopped_carries_forward_divergence_does_not() {
-        let stopped: Vec<_> = training_loss(Status::Stopped, &rows(&[0.5, 0.2]), 3).collect();
+        let stopped: Vec<_> =
+            loss_curve(Set::Training, Status::Stopped, &rows(&[0.5, 0.2]), 3).collect();
         assert_eq!(stopped, [(0, 0.5), (1, 0.2), (2, 0.2), (3, 0.2)]);
-        let diverged: Vec<_> =
-            training_loss(Status::Diverged, &rows(&[0.5, f64::INFINITY]), 3).collect();
+        let diverged: Vec<_> = loss_curve(
+            Set::Training,
+            Status::Diverged,
+            &rows(&[0.5, f64::INFINITY]),
+            3,
+        )
+        .collect();
         assert_eq!(diverged, [(0, 0.5)]);
-        let shape: Vec<_> = training_loss(Status::ShapeError, &rows(&[0.5]), 3).collect();
+        let shape: Vec<_> =
+            loss_curve(Set::Training, Status::ShapeError, &rows(&[0.5]), 3).collect();
         assert_eq!(shape, [(0, 0.5)]);
     }
 }
