@@ -57,6 +57,10 @@ pub struct ReportArgs {
     /// How to print it
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
+
+    /// Also write the verdict, with the columns of verdict.csv, to FILE
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
 }
 
 /// How `sweep report` prints.

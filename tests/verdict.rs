@@ -202,6 +202,24 @@ fn report_reads_a_folder_in_every_format() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 1 + 2 * 3, "{csv}");
     assert!(lines[1].starts_with("learning_rate=0.1,kronecker,matmul,20,0,20,20,0,0,"));
+    let written = tmp.path().join("by_rate.csv");
+    let table = report(&["--by", "learning_rate", "--csv", written.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), csv);
+    // The end table is split by the same axis, and the grouped verdict
+    // puts each group on a line of its own to stay within 100 columns.
+    assert!(
+        table.contains("rule             activation  learning_rate  jobs"),
+        "{table}"
+    );
+    let rate_rows = table.lines().filter(|l| l.starts_with("matmul ")).count();
+    assert_eq!(rate_rows, 2 * 2 + 2, "{table}");
+    assert!(
+        table.contains("\nlearning_rate=0.5:\nkronecker "),
+        "{table}"
+    );
+    for line in table.lines().filter(|l| !l.starts_with("reproduce it")) {
+        assert!(line.chars().count() <= 100, "{line}");
+    }
     let json: serde_json::Value = serde_json::from_str(&report(&["--format", "json"])).unwrap();
     assert_eq!(json["reference"], "matmul");
     assert_eq!(json["rules"][0]["worse"], 40);

@@ -77,7 +77,7 @@ pub fn rebuild(
     let recording = store.recording();
     let config = &recording.config;
     let target = config.target_loss();
-    let mut table = RuleTable::new(&config.grid, target, command);
+    let mut table = RuleTable::new(&config.grid, &[], target, command);
     let mut pairs = Pairs::new(plan, &[], None);
     let exports = export_names(config, no_plot);
     let counts = (|| -> anyhow::Result<JobCounts> {
@@ -104,7 +104,11 @@ pub fn rebuild(
         stats_error?;
         stats.finish()?;
         curves.write(dir)?;
-        verdict::write(dir, pairs.reference(), &pairs.verdicts())?;
+        verdict::write(
+            &dir.file("verdict.csv"),
+            pairs.reference(),
+            &pairs.verdicts(),
+        )?;
         if !no_plot {
             plot.write(dir)?;
         }

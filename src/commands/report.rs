@@ -39,7 +39,7 @@ pub fn execute(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let config = store.recording().config.clone();
     let plan = Plan::new(&config.grid)?;
     let command = vec!["sweep".into(), "CONFIG".into(), "-o".into(), "DIR".into()];
-    let mut table = RuleTable::new(&config.grid, config.target_loss(), command);
+    let mut table = RuleTable::new(&config.grid, &args.by, config.target_loss(), command);
     if let Some(rule) = args.reference
         && !config.grid.rule.contains(&rule)
     {
@@ -53,6 +53,9 @@ pub fn execute(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let counts = table_from_figures(&store, &plan, &mut table, &mut pairs)?;
     let steps = Step::parse(&store.meta("steps")?.unwrap_or_default());
     let (reference, verdicts) = (pairs.reference(), pairs.verdicts());
+    if let Some(path) = &args.csv {
+        verdict::write(path, reference, &verdicts)?;
+    }
     match args.format {
         ReportFormat::Table => {
             println!(

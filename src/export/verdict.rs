@@ -13,11 +13,11 @@ use crate::grid::Plan;
 use crate::nn::{Rule, Status};
 use crate::number::float;
 use crate::stats::{median, median_ci95, wilcoxon};
-use crate::store::ResultsDir;
 use crate::store::read::JobFigures;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::Path;
 
 /// The figures of every finished job, by rule and by the position of its
 /// cell within the rule's block of the plan (the rule is the plan's
@@ -245,11 +245,10 @@ pub const VERDICT_COLUMNS: [&str; 17] = [
     "median_epoch_to_target",
 ];
 
-/// Writes `verdict.csv`: one row per rule, every digit kept.
-pub fn write(dir: &ResultsDir, reference: Rule, verdicts: &[RuleVerdict]) -> anyhow::Result<()> {
-    write_atomic(&dir.file("verdict.csv"), |out| {
-        write_csv(out, reference, verdicts)
-    })
+/// Writes the verdict to `path` (`verdict.csv` in a results folder): one
+/// row per rule and group, every digit kept.
+pub fn write(path: &Path, reference: Rule, verdicts: &[RuleVerdict]) -> anyhow::Result<()> {
+    write_atomic(path, |out| write_csv(out, reference, verdicts))
 }
 
 /// The verdict as CSV, as `verdict.csv` holds it.

@@ -1,6 +1,6 @@
-//! The table printed at the end of a run: per rule and activation, how
-//! the jobs ended and how well they trained, then the best cell and how to
-//! reproduce it.
+//! The table printed at the end of a run: per rule and activation (and
+//! any axes `sweep report --by` names), how the jobs ended and how well
+//! they trained, then the best cell and how to reproduce it.
 
 use super::aligned::aligned;
 use crate::config::{GridConfig, Key};
@@ -12,17 +12,23 @@ use crate::store::read::JobFigures;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// Tallies per rule × activation, fed one row of `summary.csv` at a time.
+/// Tallies per rule × activation × the `by` axes, fed one row of
+/// `summary.csv` at a time.
 #[derive(Debug, Clone)]
 pub struct RuleTable {
     target: Option<f64>,
+    /// Axes that split a rule and activation's row further.
+    by: Vec<Key>,
+    /// The values of the `by` axes seen so far, in the order first seen:
+    /// jobs come in plan order, so this is the grid's order.
+    groups: Vec<Vec<String>>,
     /// How a person reruns this sweep into a fresh folder:
     /// `sweep CONFIG -o results/reproduced`.
     command: Vec<String>,
     /// The axes a reproduce line names: those with more than one value,
     /// and the seed.
     named: Vec<Key>,
-    cells: BTreeMap<(Rule, Activation), Tally>,
+    cells: BTreeMap<(Rule, Activation, usize), Tally>,
     best: Option<Best>,
 }
 
@@ -46,16 +52,26 @@ struct Best {
 }
 
 impl RuleTable {
-    /// An empty table for `grid`; `target` is the target loss ([`crate::config::Config::target_loss`])
-    /// and `command` how the sweep is run (`sweep configs/grid.toml`).
-    pub fn new(grid: &GridConfig, target: Option<f64>, command: Vec<String>) -> Self {
+    /// An empty table for `grid` with a row per rule, activation and value
+    /// of the `by` axes; `target` is the target loss
+    /// ([`crate::config::Config::target_loss`]) and `command` how the sweep
+    /// is run (`sweep configs/grid.toml`).
+    pub fn new(grid: &GridConfig, by: &[Key], target: Option<f64>, command: Vec<String>) -> Self {
         let mut named: Vec<Key> = Key::plan_order()
             .into_iter()
             .filter(|&k| k != Key::REPLICATE && grid.varies(k))
             .collect();
         named.push(Key::REPLICATE);
+        let mut keys = Vec::new();
+        for &k in by {
+            if !matches!(k, Key::Rule | Key::Activation) && !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
         RuleTable {
             target,
+            by: keys,
+            groups: Vec::new(),
             command,
             named,
             cells: BTreeMap::new(),
@@ -65,12 +81,25 @@ impl RuleTable {
 
     /// Counts a job that failed in this run.
     pub fn add_failed(&mut self, p: &JobParams) {
-        self.cells.entry((p.rule, p.activation)).or_default().failed += 1;
+        self.tally(p).failed += 1;
+    }
+
+    /// The tally of `p`'s row.
+    fn tally(&mut self, p: &JobParams) -> &mut Tally {
+        let values: Vec<String> = self.by.iter().map(|&k| p.value(k)).collect();
+        let group = match self.groups.iter().position(|g| *g == values) {
+            Some(k) => k,
+            None => {
+                self.groups.push(values);
+                self.groups.len() - 1
+            }
+        };
+        self.cells.entry((p.rule, p.activation, group)).or_default()
     }
 
     /// Counts a finished job.
     pub fn add(&mut self, p: &JobParams, f: &JobFigures) {
-        let tally = self.cells.entry((p.rule, p.activation)).or_default();
+        let tally = self.tally(p);
         *tally.by_status.entry(f.status).or_default() += 1;
         if let Some(epoch) = f.first_below_target {
             tally.epochs_to_target.push(f64::from(epoch));
@@ -104,7 +133,9 @@ impl RuleTable {
             .filter(|&s| self.cells.values().any(|t| count(t, s) > 0))
             .collect();
         let failed = self.cells.values().any(|t| t.failed > 0);
-        let mut header = vec!["rule", "activation", "jobs"];
+        let mut header = vec!["rule", "activation"];
+        header.extend(self.by.iter().map(|k| k.name()));
+        header.push("jobs");
         header.extend(statuses.iter().map(|s| s.name()));
         if failed {
             header.push("failed");
@@ -114,12 +145,10 @@ impl RuleTable {
             header.push("epochs to target");
         }
         let mut rows = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
-        for ((rule, activation), tally) in &self.cells {
-            let mut row = vec![
-                rule.to_string(),
-                activation.to_string(),
-                (tally.by_status.values().sum::<u64>() + tally.failed).to_string(),
-            ];
+        for ((rule, activation, group), tally) in &self.cells {
+            let mut row = vec![rule.to_string(), activation.to_string()];
+            row.extend(self.groups[*group].iter().cloned());
+            row.push((tally.by_status.values().sum::<u64>() + tally.failed).to_string());
             row.extend(statuses.iter().map(|&s| count(tally, s).to_string()));
             if failed {
                 row.push(tally.failed.to_string());

@@ -89,16 +89,22 @@ impl Step {
 /// Each rule's gradcheck verdict.
 pub type Steps = BTreeMap<Rule, Step>;
 
-/// The verdict: a table no wider than 100 columns (a group column first
-/// with `--by`), then a sentence per rule.
+/// The verdict: a table no wider than 100 columns (with `--by`, each
+/// group's rows under a line naming the group, rather than in a column
+/// that would widen it), then a sentence per rule.
 pub fn render(reference: Rule, verdicts: &[RuleVerdict], steps: &Steps) -> String {
     let mut out = title(reference);
-    let rows = rows(reference, verdicts, steps);
-    let left: Vec<usize> = match grouped(verdicts) {
-        true => vec![0, 1, 2, 7],
-        false => vec![0, 1, 6],
-    };
-    out += &aligned(rows, &left);
+    let table = aligned(rows(reference, verdicts, steps, false), &[0, 1, 6]);
+    let mut lines = table.lines();
+    out.extend(lines.next().map(|header| format!("{header}\n")));
+    let mut group = None;
+    for (v, line) in verdicts.iter().zip(lines) {
+        if !v.group.is_empty() && group != Some(&v.group) {
+            out += &format!("{}:\n", v.group);
+            group = Some(&v.group);
+        }
+        out += &format!("{line}\n");
+    }
     for v in verdicts {
         let group = match v.group.as_str() {
             "" => String::new(),
@@ -112,7 +118,11 @@ pub fn render(reference: Rule, verdicts: &[RuleVerdict], steps: &Steps) -> Strin
 /// The verdict's table in Markdown, for a report or an issue.
 pub fn markdown(reference: Rule, verdicts: &[RuleVerdict], steps: &Steps) -> String {
     let mut out = title(reference) + "\n";
-    for (k, row) in rows(reference, verdicts, steps).iter().enumerate() {
+    let group_column = grouped(verdicts);
+    for (k, row) in rows(reference, verdicts, steps, group_column)
+        .iter()
+        .enumerate()
+    {
         out += &format!("| {} |\n", row.join(" | "));
         if k == 0 {
             out += &format!("|{}\n", "---|".repeat(row.len()));
@@ -149,9 +159,14 @@ fn grouped(verdicts: &[RuleVerdict]) -> bool {
     verdicts.iter().any(|v| !v.group.is_empty())
 }
 
-/// The header and a row per verdict, as the table and Markdown show them.
-fn rows(reference: Rule, verdicts: &[RuleVerdict], steps: &Steps) -> Vec<Vec<String>> {
-    let grouped = grouped(verdicts);
+/// The header and a row per verdict, as the table and Markdown show them;
+/// the group first with `group_column`.
+fn rows(
+    reference: Rule,
+    verdicts: &[RuleVerdict],
+    steps: &Steps,
+    group_column: bool,
+) -> Vec<Vec<String>> {
     let mut header = vec![
         "rule",
         "worse/=/better",
@@ -161,7 +176,7 @@ fn rows(reference: Rule, verdicts: &[RuleVerdict], steps: &Steps) -> Vec<Vec<Str
         "target",
         "step",
     ];
-    if grouped {
+    if group_column {
         header.insert(0, "group");
     }
     let mut rows = vec![header.into_iter().map(String::from).collect::<Vec<_>>()];
@@ -192,7 +207,7 @@ fn rows(reference: Rule, verdicts: &[RuleVerdict], steps: &Steps) -> Vec<Vec<Str
             format!("{}/{}", v.reached, v.jobs),
             steps.get(&v.rule).map_or("-".into(), Step::cell),
         ];
-        if grouped {
+        if group_column {
             row.insert(0, v.group.clone());
         }
         rows.push(row);
