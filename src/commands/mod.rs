@@ -12,6 +12,7 @@ use crate::data;
 use crate::export;
 use crate::export::aggregate::{JobCounts, Row, SPREADSHEET_ROWS, write_aggregates};
 use crate::export::curves::Curves;
+use crate::export::lines::Lines;
 use crate::export::plot::LossPlot;
 use crate::export::stats::StatsFile;
 use crate::export::verdict::{self, Pairs};
@@ -85,7 +86,7 @@ pub fn rebuild(
             return table_from_figures(store, plan, &mut table, &mut pairs);
         }
         let mut curves = Curves::new(&config.grid, config.epoch_count());
-        let mut plot = LossPlot::new(&config.name, &config.grid, config.epoch_count(), target);
+        let mut lines = Lines::new(&config.grid, config.epoch_count());
         let mut stats = StatsFile::create(dir)?;
         let mut stats_error = Ok(());
         let counts = write_aggregates(dir, store, plan, failed, pool, |row| match row {
@@ -97,7 +98,7 @@ pub fn rebuild(
                     stats_error = stats.add(&s.params, rows);
                 }
                 curves.add(&s.params, s.outcome.status(), rows);
-                plot.add(&s.params, s.outcome.status(), rows);
+                lines.add(&s.params, s.outcome.status(), rows);
             }
             Row::Failed(p) => table.add_failed(p),
         })?;
@@ -110,6 +111,11 @@ pub fn rebuild(
             &pairs.verdicts(),
         )?;
         if !no_plot {
+            let plot = LossPlot {
+                name: &config.name,
+                lines: &lines,
+                target,
+            };
             plot.write(dir)?;
         }
         export::write_config(dir, store)?;

@@ -4,6 +4,7 @@
 pub mod aggregate;
 mod atomic;
 pub mod curves;
+pub mod lines;
 pub mod plot;
 pub mod stats;
 pub mod summary;

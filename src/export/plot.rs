@@ -7,11 +7,10 @@
 //! on the validation panels, the loss it is measured on. SVG needs no fonts
 //! or system libraries: text stays `<text>` for the viewer to render.
 
-use super::curves::{Set, loss_curve};
+use super::curves::Set;
+use super::lines::Lines;
 use super::write_atomic;
-use crate::config::{GridConfig, Key};
-use crate::grid::JobParams;
-use crate::nn::{Activation, EpochRecord, Rule, Status};
+use crate::nn::Rule;
 use crate::store::ResultsDir;
 use plotters::coord::Shift;
 use plotters::coord::combinators::{BindKeyPoints, IntoLogRange};
@@ -30,110 +29,19 @@ const LEGEND_LINE: u32 = 26;
 /// Rough width of a character of the legend's 14-pixel font, to lay it out.
 const CHAR_WIDTH: i32 = 7;
 
-/// The per-epoch mean, min and max of one line's jobs.
-#[derive(Debug, Clone, PartialEq)]
-struct Band {
-    sum: Vec<f64>,
-    count: Vec<u32>,
-    min: Vec<f64>,
-    max: Vec<f64>,
+/// `loss.svg` of sweep `name` from its lines; `target` is the validation
+/// loss its jobs aim below.
+#[derive(Debug, Clone, Copy)]
+pub struct LossPlot<'a> {
+    /// The sweep's name, for the title.
+    pub name: &'a str,
+    /// Every line to draw.
+    pub lines: &'a Lines,
+    /// The target validation loss, drawn on the validation panels.
+    pub target: Option<f64>,
 }
 
-impl Band {
-    fn new(epochs: u32) -> Band {
-        let n = epochs as usize + 1;
-        Band {
-            sum: vec![0.0; n],
-            count: vec![0; n],
-            min: vec![f64::INFINITY; n],
-            max: vec![f64::NEG_INFINITY; n],
-        }
-    }
-
-    fn add(&mut self, e: u32, loss: f64) {
-        let e = e as usize;
-        self.sum[e] += loss;
-        self.count[e] += 1;
-        self.min[e] = self.min[e].min(loss);
-        self.max[e] = self.max[e].max(loss);
-    }
-
-    /// (epoch, mean, min, max) for each epoch some job reached.
-    fn points(&self) -> impl Iterator<Item = (u32, f64, f64, f64)> + Clone + '_ {
-        (0..self.sum.len()).filter(|&e| self.count[e] > 0).map(|e| {
-            let mean = self.sum[e] / f64::from(self.count[e]);
-            (e as u32, mean, self.min[e], self.max[e])
-        })
-    }
-}
-
-/// Which band a job feeds: the panel's set and learning rate (by its
-/// position among the panels), then the line's rule and activation.
-type LineKey = (Set, usize, Rule, Activation);
-
-/// The plot, fed one job at a time.
-#[derive(Debug, Clone)]
-pub struct LossPlot {
-    name: String,
-    epochs: u32,
-    /// The validation loss a job aims below, drawn on the validation panels.
-    target: Option<f64>,
-    /// The grid's activations, whose position picks the dash.
-    activations: Vec<Activation>,
-    /// The learning rate of each column of panels, in plan order.
-    panels: Vec<String>,
-    bands: BTreeMap<LineKey, Band>,
-    /// The last job's parameters and panel: most jobs share their panel
-    /// with the job before them.
-    last: Option<(JobParams, usize)>,
-}
-
-impl LossPlot {
-    /// An empty plot of sweep `name` over `grid`, whose jobs run `epochs`
-    /// epochs towards validation loss `target`.
-    pub fn new(name: &str, grid: &GridConfig, epochs: u32, target: Option<f64>) -> LossPlot {
-        LossPlot {
-            name: name.to_string(),
-            epochs,
-            target,
-            activations: grid.activation.0.clone(),
-            panels: Vec::new(),
-            bands: BTreeMap::new(),
-            last: None,
-        }
-    }
-
-    /// Adds one finished job.
-    pub fn add(&mut self, p: &JobParams, status: Status, rows: &[EpochRecord]) {
-        let panel = match self.last {
-            Some((q, panel)) if q.learning_rate == p.learning_rate => panel,
-            _ => {
-                let label = p.value(Key::LearningRate);
-                match self.panels.iter().position(|l| *l == label) {
-                    Some(k) => k,
-                    None => {
-                        self.panels.push(label);
-                        self.panels.len() - 1
-                    }
-                }
-            }
-        };
-        self.last = Some((*p, panel));
-        for set in [Set::Training, Set::Validation] {
-            let mut points = loss_curve(set, status, rows, self.epochs).peekable();
-            if points.peek().is_none() {
-                continue;
-            }
-            let band = self
-                .bands
-                .entry((set, panel, p.rule, p.activation))
-                .or_insert_with(|| Band::new(self.epochs));
-            for (e, loss) in points {
-                band.add(e, loss);
-            }
-        }
-    }
-
+impl LossPlot<'_> {
     /// Draws `loss.svg`; nothing when no job has a positive finite loss.
     pub fn write(&self, dir: &ResultsDir) -> anyhow::Result<()> {
         let Some(svg) = self.render()? else {
@@ -142,57 +50,21 @@ impl LossPlot {
         write_atomic(&dir.file("loss.svg"), |w| Ok(w.write_all(svg.as_bytes())?))
     }
 
-    /// The rules whose every line is bit for bit another rule's (at batch
-    /// size 1, `kronecker_input` is `matmul`), each with that rule.
-    fn identical(&self) -> BTreeMap<Rule, Rule> {
-        let lines = |rule: Rule| {
-            self.bands
-                .iter()
-                .filter(move |((_, _, r, _), _)| *r == rule)
-                .map(|((s, k, _, a), band)| ((*s, *k, *a), band))
-        };
-        let mut same = BTreeMap::new();
-        for (i, &rule) in Rule::ALL.iter().enumerate() {
-            let first = Rule::ALL[..i].iter().find(|&&earlier| {
-                !same.contains_key(&earlier)
-                    && lines(earlier).next().is_some()
-                    && lines(earlier).eq(lines(rule))
-            });
-            if let Some(&earlier) = first {
-                same.insert(rule, earlier);
-            }
-        }
-        same
-    }
-
-    /// The sets drawn, one row of panels each.
-    fn sets(&self) -> Vec<Set> {
-        [Set::Training, Set::Validation]
-            .into_iter()
-            .filter(|&set| self.bands.keys().any(|(s, ..)| *s == set))
-            .collect()
-    }
-
     fn render(&self) -> anyhow::Result<Option<String>> {
         // One y range for every panel, so that panels compare at a glance.
-        let values = self.bands.values().flat_map(|b| b.points());
-        let positive = values
-            .flat_map(|(_, _, lo, hi)| [lo, hi])
-            .chain(self.target)
-            .filter(|v| *v > 0.0);
-        let (lo, hi) = positive.fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        });
-        if !(lo.is_finite() && hi > 0.0) {
+        let Some((lo, hi)) = self.lines.positive_range() else {
             return Ok(None);
-        }
-        let (lo, hi) = (lo / 1.2, hi * 1.2);
+        };
+        let (lo, hi) = match self.target {
+            Some(t) => (lo.min(t) / 1.2, hi.max(t) * 1.2),
+            None => (lo / 1.2, hi * 1.2),
+        };
         let ticks = log_ticks(lo, hi);
 
-        let sets = self.sets();
-        let identical = self.identical();
-        let cols = self.panels.len().clamp(1, MAX_COLUMNS);
-        let rows_per_set = self.panels.len().div_ceil(cols);
+        let (lines, sets) = (self.lines, self.lines.sets());
+        let identical = lines.identical();
+        let cols = lines.panels().len().clamp(1, MAX_COLUMNS);
+        let rows_per_set = lines.panels().len().div_ceil(cols);
         let width = PANEL.0 * cols as u32;
         let legend = self.legend(&identical, width as i32 - 40);
         let legend_lines = legend.iter().map(|e| e.line).max().map_or(0, |l| l + 1);
@@ -210,7 +82,7 @@ impl LossPlot {
             let plots = plots.titled(&title, ("sans-serif", 22))?;
             let areas = plots.split_evenly((rows_per_set * sets.len(), cols));
             for (s, &set) in sets.iter().enumerate() {
-                for (k, label) in self.panels.iter().enumerate() {
+                for (k, label) in lines.panels().iter().enumerate() {
                     let area = &areas[s * rows_per_set * cols + k];
                     let mut chart = ChartBuilder::on(area)
                         .caption(
@@ -221,7 +93,7 @@ impl LossPlot {
                         .x_label_area_size(40)
                         .y_label_area_size(70)
                         .build_cartesian_2d(
-                            0..self.epochs.max(1),
+                            0..lines.epochs().max(1),
                             (lo..hi).log_scale().with_key_points(ticks.clone()),
                         )?;
                     chart
@@ -237,8 +109,8 @@ impl LossPlot {
                         .filter(|r| !identical.contains_key(r))
                         .chain(Rule::ALL.iter().filter(|r| identical.contains_key(r)));
                     for &rule in order {
-                        for (a, &activation) in self.activations.iter().enumerate() {
-                            let Some(band) = self.bands.get(&(set, k, rule, activation)) else {
+                        for (a, &activation) in lines.activations().iter().enumerate() {
+                            let Some(band) = lines.get(&(set, k, rule, activation)) else {
                                 continue;
                             };
                             let style = line_style(rule, &identical);
@@ -258,7 +130,7 @@ impl LossPlot {
                         }
                     }
                     if let (Set::Validation, Some(t)) = (set, self.target) {
-                        let level = [(0, t), (self.epochs.max(1), t)];
+                        let level = [(0, t), (lines.epochs().max(1), t)];
                         draw_line(&mut chart, level.into_iter(), BLACK.stroke_width(1), (6, 4))?;
                     }
                 }
@@ -274,10 +146,7 @@ impl LossPlot {
     /// The legend's entries, laid out in lines of at most `width` pixels.
     fn legend(&self, identical: &BTreeMap<Rule, Rule>, width: i32) -> Vec<LegendEntry> {
         let mut entries = Vec::new();
-        for &rule in Rule::ALL.iter() {
-            if !self.bands.keys().any(|(_, _, r, _)| *r == rule) {
-                continue;
-            }
+        for rule in self.lines.rules() {
             let text = match identical.get(&rule) {
                 Some(same) => format!("{rule}: the same curves as {same}, drawn on top"),
                 None => rule.to_string(),
@@ -285,14 +154,14 @@ impl LossPlot {
             entries.push((text, line_style(rule, identical), (0, 0)));
         }
         let grey = RGBColor(90, 90, 90).stroke_width(2);
-        if self.activations.len() > 1 {
-            for (a, activation) in self.activations.iter().enumerate() {
+        if self.lines.activations().len() > 1 {
+            for (a, activation) in self.lines.activations().iter().enumerate() {
                 entries.push((activation.to_string(), grey, DASHES[a % DASHES.len()]));
             }
         }
         if let Some(t) = self
             .target
-            .filter(|_| self.sets().contains(&Set::Validation))
+            .filter(|_| self.lines.sets().contains(&Set::Validation))
         {
             let text = format!("target: validation loss below {}", crate::number::float(t));
             entries.push((text, BLACK.stroke_width(1), (6, 4)));
@@ -439,49 +308,7 @@ fn tick_label(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::metrics::Metrics;
-
-    fn rows(losses: &[(f64, f64)]) -> Vec<EpochRecord> {
-        let metrics = |loss| Metrics {
-            loss,
-            error_rate: 0.0,
-        };
-        (losses.iter().enumerate())
-            .map(|(e, &(train, validation))| EpochRecord {
-                epoch: e as u32,
-                train: metrics(train),
-                validation: Some(metrics(validation)),
-                test: None,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn identical_rules_are_named_and_the_target_drawn() {
-        let grid = GridConfig::default();
-        let mut plot = LossPlot::new("t", &grid, 2, Some(0.1));
-        let job = |rule| JobParams {
-            rule,
-            ..grid.cell(&[0; Key::ALL.len()])
-        };
-        let falls = rows(&[(0.3, 0.3), (0.2, 0.15), (0.05, 0.08)]);
-        let rises = rows(&[(0.3, 0.3), (0.4, 0.45), (0.5, 0.55)]);
-        plot.add(&job(Rule::Matmul), Status::Completed, &falls);
-        plot.add(&job(Rule::KroneckerInput), Status::Completed, &falls);
-        plot.add(&job(Rule::Kronecker), Status::Completed, &rises);
-        let same = BTreeMap::from([(Rule::KroneckerInput, Rule::Matmul)]);
-        assert_eq!(plot.identical(), same);
-        let svg = plot.render().unwrap().unwrap();
-        assert!(svg.contains("kronecker_input: the same curves as matmul"));
-        assert!(svg.contains("target: validation loss below 0.1"));
-        assert!(svg.contains("validation loss, learning rate"));
-
-        // One epoch apart is not the same.
-        let mut plot = LossPlot::new("t", &grid, 2, None);
-        plot.add(&job(Rule::Matmul), Status::Completed, &falls);
-        plot.add(&job(Rule::KroneckerInput), Status::Completed, &falls[..2]);
-        assert!(plot.identical().is_empty());
-    }
+    use crate::export::lines::tests::three_rules;
 
     #[test]
     fn ticks_below_a_tenth_are_labelled() {
@@ -490,10 +317,7 @@ mod tests {
         assert_eq!(labels[..3], ["0.04", "0.05", "0.06"]);
         assert!(labels.contains(&"0.1".to_string()));
         assert_eq!(labels.last().unwrap(), "1");
-        let wide: Vec<_> = log_ticks(1e-5, 2.0)
-            .iter()
-            .map(|&v| tick_label(v))
-            .collect();
+        let wide: Vec<_> = log_ticks(1e-5, 2.0).iter().map(|&v| tick_label(v)).collect();
         assert_eq!(wide, ["1e-5", "1e-4", "0.001", "0.01", "0.1", "1"]);
     }
 
@@ -501,5 +325,19 @@ mod tests {
     fn dashes_cover_the_sample() {
         assert_eq!(dash_segments(0, 40, (0, 0)), [(0, 40)]);
         assert_eq!(dash_segments(0, 30, (9, 5)), [(0, 9), (14, 23), (28, 30)]);
+    }
+
+    #[test]
+    fn the_legend_names_identical_rules_and_the_target() {
+        let lines = three_rules();
+        let plot = LossPlot {
+            name: "t",
+            lines: &lines,
+            target: Some(0.1),
+        };
+        let svg = plot.render().unwrap().unwrap();
+        assert!(svg.contains("kronecker_input: the same curves as matmul"));
+        assert!(svg.contains("target: validation loss below 0.1"));
+        assert!(svg.contains("validation loss, learning rate"));
     }
 }
