@@ -27,6 +27,43 @@ pub fn text(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// `text` in ASCII, for the CSV files: a spreadsheet's default import may
+/// read UTF-8 as another encoding (`kron(zᵀ, δ)` became `kron(záµ€, Î´)`),
+/// never ASCII. The notation sweep's messages use is spelled out
+/// (`kron(z^T, delta) is 3x3`); any other character is written `\u{e4}`.
+pub fn ascii(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if c.is_ascii() => out.push(c),
+            'ᵀ' => out.push_str("^T"),
+            '\u{303}' => out.push('~'), // the combining tilde of x̃
+            '×' => out.push('x'),
+            '·' => out.push('*'),
+            '−' | '–' | '—' => out.push('-'),
+            '→' => out.push_str("->"),
+            '≤' => out.push_str("<="),
+            '≥' => out.push_str(">="),
+            '‖' => out.push_str("||"),
+            '…' => out.push_str("..."),
+            '½' => out.push_str("1/2"),
+            '′' | '‘' | '’' => out.push('\''),
+            '“' | '”' => out.push('"'),
+            '∞' => out.push_str("inf"),
+            'δ' => out.push_str("delta"),
+            'Δ' => out.push_str("Delta"),
+            'η' => out.push_str("eta"),
+            'σ' => out.push_str("sigma"),
+            'ε' => out.push_str("epsilon"),
+            c => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// `text` cut to its first `max` characters, marked `…` where cut: a
 /// value from a file (a cell, a name) may be megabytes long.
 pub fn clip(text: &str, max: usize) -> String {
@@ -67,6 +104,8 @@ pub fn command<S: AsRef<str>>(words: &[S]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn clipping_keeps_short_text_and_marks_the_cut() {
         assert_eq!(super::clip("short", 40), "short");
@@ -94,5 +133,15 @@ mod tests {
             "a\u{FFFD}b\n\u{FFFD}[31m"
         );
         assert_eq!(super::text("plain ü\n"), "plain ü\n");
+    }
+
+    #[test]
+    fn csv_text_is_ascii() {
+        let message = "kron(zᵀ, δ) is 3×3 but the weights are 5×3; x̃ᵀ Δ → Länge";
+        assert_eq!(
+            ascii(message),
+            "kron(z^T, delta) is 3x3 but the weights are 5x3; x~^T Delta -> L\\u{e4}nge"
+        );
+        assert!(matches!(ascii("plain"), Cow::Borrowed("plain")));
     }
 }

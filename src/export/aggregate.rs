@@ -12,6 +12,7 @@ use super::timings::{self, TIMING_COLUMNS};
 use super::{AtomicFile, param_columns, param_values};
 use crate::grid::{JobParams, Plan};
 use crate::nn::{EpochRecord, Status};
+use crate::printable::ascii;
 use crate::store::summary::JobSummary;
 use crate::store::{ResultsDir, Store};
 use anyhow::Context;
@@ -171,6 +172,26 @@ pub fn write_aggregates(
     Ok(counts)
 }
 
+/// Hands every finished job of `plan` in `store` to `on_row`, in plan
+/// order, without writing a file: for a workbook of a folder that is only
+/// read (`sweep report --xlsx`).
+pub fn for_each_row(
+    store: &Store,
+    plan: &Plan,
+    mut on_row: impl FnMut(Row<'_>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let none = BTreeMap::new();
+    for start in (0..plan.cross_len()).step_by(CHUNK as usize) {
+        let end = (start + CHUNK).min(plan.cross_len());
+        for row in chunk(store, plan, start..end, &none)?.rows {
+            if let Owned::Finished(s, rows) = &row {
+                on_row(Row::Finished(s, rows))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The lines of the plan's jobs at `positions`.
 fn chunk(
     store: &Store,
@@ -188,7 +209,7 @@ fn chunk(
         |p: JobParams, c: &mut Chunk, summary: &mut csv::Writer<Vec<u8>>| -> anyhow::Result<()> {
             if let Some(why) = failed.get(&p.id()) {
                 let mut row = param_values(&p);
-                row.extend(["failed".to_string(), why.clone()]);
+                row.extend(["failed".to_string(), ascii(why).into_owned()]);
                 row.resize(
                     param_columns().count() + SUMMARY_COLUMNS.len(),
                     String::new(),

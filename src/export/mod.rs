@@ -11,6 +11,7 @@ pub mod summary;
 pub mod timings;
 pub mod verdict;
 pub mod weights;
+pub mod workbook;
 
 pub use atomic::{AtomicFile, write_atomic};
 
@@ -30,6 +31,20 @@ pub fn param_values(p: &JobParams) -> Vec<String> {
     std::iter::once(p.id())
         .chain(Key::ALL.map(|k| p.value(k)))
         .collect()
+}
+
+/// `text` as one field of a CSV line: in ASCII ([`crate::printable::ascii`]),
+/// quoted by the csv crate when it holds a comma, a quote or a line break
+/// (a class label or a column name of the user's data may).
+pub fn csv_field(text: &str) -> String {
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let written = out.write_field(crate::printable::ascii(text).as_bytes());
+    let bytes = written
+        .and_then(|()| out.flush().map_err(Into::into))
+        .map(|()| out.into_inner().unwrap_or_default());
+    String::from_utf8(bytes.unwrap_or_default()).unwrap_or_default()
 }
 
 /// Writes `config.toml`: the config as the database records it.

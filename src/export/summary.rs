@@ -3,6 +3,7 @@
 
 use super::param_values;
 use crate::number::float;
+use crate::printable::ascii;
 use crate::store::summary::JobSummary;
 
 /// Columns of `summary.csv` after the parameters.
@@ -29,7 +30,7 @@ pub fn record(s: &JobSummary) -> Vec<String> {
         .into_iter()
         .chain([
             s.outcome.status().to_string(),
-            s.outcome.message(),
+            ascii(&s.outcome.message()).into_owned(),
             l.epoch.to_string(),
             float(l.train.loss),
             optional(l.validation.map(|m| m.loss)),

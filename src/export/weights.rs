@@ -1,7 +1,7 @@
 //! `weights.csv`: each job's initial and final weight matrices, a line per
 //! row of W (the inputs, then the bias) with a column per output.
 
-use super::write_atomic;
+use super::{csv_field, write_atomic};
 use crate::grid::Plan;
 use crate::number::float;
 use crate::store::{ResultsDir, Store};
@@ -16,6 +16,8 @@ pub fn write(
     inputs: &[String],
     outputs: &[String],
 ) -> anyhow::Result<()> {
+    let inputs: Vec<String> = inputs.iter().map(|name| csv_field(name)).collect();
+    let outputs: Vec<String> = outputs.iter().map(|name| csv_field(name)).collect();
     write_atomic(&dir.file("weights.csv"), |w| {
         writeln!(w, "job_id,weights,input,{}", outputs.join(","))?;
         let mut id = (u64::MAX, String::new());

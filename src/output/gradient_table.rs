@@ -62,8 +62,12 @@ pub fn render(checks: &[Check], format: Format) -> String {
         Format::Csv => {
             let mut out = csv::Writer::from_writer(Vec::new());
             let _ = out.write_record(HEADER);
+            // ASCII, like every CSV sweep writes (see `printable::ascii`).
             for row in rows {
-                let _ = out.write_record(row);
+                let ascii = row
+                    .iter()
+                    .map(|cell| crate::printable::ascii(cell).into_owned());
+                let _ = out.write_record(ascii);
             }
             String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
         }
