@@ -68,6 +68,18 @@ pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
 
+    // The shards recorded each rule's gradcheck verdict in their databases:
+    // kept in the merged one, for the exports and for `sweep report`.
+    let recorded = shards.iter().find_map(|shard| {
+        Store::open_existing(&dir.file(shard))
+            .ok()?
+            .meta("steps")
+            .ok()?
+    });
+    if let Some(text) = &recorded {
+        store.set_meta("steps", text)?;
+    }
+    let steps = Step::parse(&recorded.unwrap_or_default());
     let rebuilt = rebuild(
         &dir,
         &store,
@@ -78,16 +90,6 @@ pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
         &crate::runner::thread_pool(None)?,
     );
     print!("{}", rebuilt.table.render());
-    // The shards recorded each rule's gradcheck verdict in their databases.
-    let steps = shards
-        .iter()
-        .find_map(|shard| {
-            Store::open_existing(&dir.file(shard))
-                .ok()?
-                .meta("steps")
-                .ok()?
-        })
-        .map_or_else(Default::default, |text| Step::parse(&text));
     print!(
         "\n{}",
         verdict::render(rebuilt.pairs.reference(), &rebuilt.pairs.verdicts(), &steps)
