@@ -61,6 +61,11 @@ pub struct ReportArgs {
     /// Also write the verdict, with the columns of verdict.csv, to FILE
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+
+    /// Also write the workbook (verdict, charts, summary, curves, epochs),
+    /// as results.xlsx holds it, to FILE
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<PathBuf>,
 }
 
 /// How `sweep report` prints.

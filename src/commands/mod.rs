@@ -15,9 +15,12 @@ use crate::export::curves::Curves;
 use crate::export::lines::Lines;
 use crate::export::plot::LossPlot;
 use crate::export::stats::StatsFile;
-use crate::export::verdict::{self, Pairs};
+use crate::export::verdict::{self, Pairs, RuleVerdict};
+use crate::export::workbook::{VerdictSheet, WorkbookFile};
 use crate::grid::Plan;
+use crate::nn::Rule;
 use crate::output::rule_table::RuleTable;
+use crate::output::verdict::{Step, Steps, sentences};
 use crate::runner::Loaded;
 use crate::store::folder::EXPORTS;
 use crate::store::{ResultsDir, Store};
@@ -89,27 +92,46 @@ pub fn rebuild(
         let mut lines = Lines::new(&config.grid, config.epoch_count());
         let mut stats = StatsFile::create(dir)?;
         let mut stats_error = Ok(());
-        let counts = write_aggregates(dir, store, plan, failed, pool, |row| match row {
-            Row::Finished(s, rows) => {
-                let figures = s.figures();
-                table.add(&s.params, &figures);
-                pairs.add(&s.params, &figures);
-                if stats_error.is_ok() {
-                    stats_error = stats.add(&s.params, rows);
-                }
-                curves.add(&s.params, s.outcome.status(), rows);
-                lines.add(&s.params, s.outcome.status(), rows);
+        let mut workbook = match config.output.workbook {
+            true => Some(WorkbookFile::new(
+                plan.cross_len(),
+                config.epoch_count(),
+                dir.root(),
+            )?),
+            false => None,
+        };
+        let mut workbook_error = Ok(());
+        let counts = write_aggregates(dir, store, plan, failed, pool, |row| {
+            if let Some(book) = workbook.as_mut()
+                && workbook_error.is_ok()
+            {
+                workbook_error = book.add(row);
             }
-            Row::Failed(p) => table.add_failed(p),
+            match row {
+                Row::Finished(s, rows) => {
+                    let figures = s.figures();
+                    table.add(&s.params, &figures);
+                    pairs.add(&s.params, &figures);
+                    if stats_error.is_ok() {
+                        stats_error = stats.add(&s.params, rows);
+                    }
+                    curves.add(&s.params, s.outcome.status(), rows);
+                    lines.add(&s.params, s.outcome.status(), rows);
+                }
+                Row::Failed(p) => table.add_failed(p),
+            }
         })?;
         stats_error?;
+        workbook_error?;
         stats.finish()?;
         curves.write(dir)?;
-        verdict::write(
-            &dir.file("verdict.csv"),
-            pairs.reference(),
-            &pairs.verdicts(),
-        )?;
+        let (reference, verdicts) = (pairs.reference(), pairs.verdicts());
+        verdict::write(&dir.file("verdict.csv"), reference, &verdicts)?;
+        if let Some(book) = workbook {
+            let steps = Step::parse(&store.meta("steps")?.unwrap_or_default());
+            let sheet = verdict_sheet(config, reference, &verdicts, &steps);
+            book.finish(&dir.file("results.xlsx"), &lines, &sheet)?;
+        }
         if !no_plot {
             let plot = LossPlot {
                 name: &config.name,
@@ -139,6 +161,24 @@ pub fn rebuild(
     }
 }
 
+/// The workbook's first sheet: the verdict with the rules' steps and the
+/// report's sentences.
+pub fn verdict_sheet<'a>(
+    config: &'a Config,
+    reference: Rule,
+    verdicts: &'a [RuleVerdict],
+    steps: &Steps,
+) -> VerdictSheet<'a> {
+    VerdictSheet {
+        name: &config.name,
+        reference,
+        verdicts,
+        steps: steps.iter().map(|(&r, step)| (r, step.cell())).collect(),
+        sentences: sentences(reference, verdicts, steps),
+        target: config.target_loss(),
+    }
+}
+
 /// The exports a rebuild writes: all of them, but the plot with
 /// `--no-plot` and the weights unless the config keeps them.
 fn export_names(config: &Config, no_plot: bool) -> Vec<&'static str> {
@@ -147,6 +187,7 @@ fn export_names(config: &Config, no_plot: bool) -> Vec<&'static str> {
         .filter(|&name| match name {
             "loss.svg" => !no_plot,
             "weights.csv" => config.output.weights,
+            "results.xlsx" => config.output.workbook,
             _ => true,
         })
         .collect()

@@ -1,16 +1,22 @@
 //! `sweep report DIR`: the table and the verdict of a results folder,
 //! read from its database alone (finished or not).
 
-use super::table_from_figures;
+use super::{table_from_figures, verdict_sheet};
 use crate::cli::{ReportArgs, ReportFormat};
+use crate::config::Config;
 use crate::config::Key;
+use crate::export::aggregate::{Row, for_each_row};
+use crate::export::lines::Lines;
 use crate::export::verdict::{self, Pairs};
+use crate::export::workbook::{VerdictSheet, WorkbookFile};
 use crate::grid::Plan;
 use crate::nn::Rule;
 use crate::output::rule_table::RuleTable;
 use crate::output::verdict::{self as verdict_text, Step};
 use crate::printable;
 use crate::store::{MAIN_DB, ResultsDir, Store};
+use anyhow::Context;
+use std::path::Path;
 use std::process::ExitCode;
 
 /// A report that cannot be made as asked.
@@ -56,6 +62,10 @@ pub fn execute(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.csv {
         verdict::write(path, reference, &verdicts)?;
     }
+    if let Some(path) = &args.xlsx {
+        let sheet = verdict_sheet(&config, reference, &verdicts, &steps);
+        write_workbook(path, &store, &plan, &config, &sheet)?;
+    }
     match args.format {
         ReportFormat::Table => {
             println!(
@@ -77,4 +87,27 @@ pub fn execute(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         ReportFormat::Json => print!("{}", verdict_text::json(reference, &verdicts, &steps)),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the workbook of the folder's jobs to `path`; the big sheets
+/// buffer their rows beside it.
+fn write_workbook(
+    path: &Path,
+    store: &Store,
+    plan: &Plan,
+    config: &Config,
+    sheet: &VerdictSheet<'_>,
+) -> anyhow::Result<()> {
+    let beside = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let epochs = config.epoch_count();
+    let mut book = WorkbookFile::new(plan.cross_len(), epochs, beside.unwrap_or(".".as_ref()))
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    let mut lines = Lines::new(&config.grid, epochs);
+    for_each_row(store, plan, |row| {
+        if let Row::Finished(s, rows) = row {
+            lines.add(&s.params, s.outcome.status(), rows);
+        }
+        book.add(row)
+    })?;
+    book.finish(path, &lines, sheet)
 }

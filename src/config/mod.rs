@@ -124,6 +124,14 @@ pub struct OutputConfig {
     pub dir: PathBuf,
     /// Also write each job's initial and final weights.
     pub weights: bool,
+    /// Write `results.xlsx`. Recorded only when off, so that a config that
+    /// leaves it on records what it did before the workbook existed.
+    #[serde(skip_serializing_if = "is_on")]
+    pub workbook: bool,
+}
+
+fn is_on(on: &bool) -> bool {
+    *on
 }
 
 impl Default for OutputConfig {
@@ -131,6 +139,7 @@ impl Default for OutputConfig {
         OutputConfig {
             dir: PathBuf::from("results"),
             weights: false,
+            workbook: true,
         }
     }
 }

@@ -45,6 +45,16 @@ impl Band {
     }
 }
 
+/// The colour of a rule's lines in every chart, as (red, green, blue):
+/// `matmul` blue, `kronecker` red, `kronecker_input` orange.
+pub fn rule_colour(rule: Rule) -> (u8, u8, u8) {
+    match rule {
+        Rule::Matmul => (31, 119, 180),
+        Rule::Kronecker => (214, 39, 40),
+        Rule::KroneckerInput => (255, 160, 40),
+    }
+}
+
 /// Which line a job feeds: the panel's set and learning rate (by its
 /// position among the panels), then the rule and the activation.
 pub type LineKey = (Set, usize, Rule, Activation);
@@ -233,7 +243,11 @@ pub(crate) mod tests {
         // One epoch apart is not the same.
         let mut lines = Lines::new(&GridConfig::default(), 2);
         lines.add(&job(Rule::Matmul), Status::Completed, &rows(&FALLS));
-        lines.add(&job(Rule::KroneckerInput), Status::Completed, &rows(&FALLS[..2]));
+        lines.add(
+            &job(Rule::KroneckerInput),
+            Status::Completed,
+            &rows(&FALLS[..2]),
+        );
         assert!(lines.identical().is_empty());
     }
 }

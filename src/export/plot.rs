@@ -8,7 +8,7 @@
 //! or system libraries: text stays `<text>` for the viewer to render.
 
 use super::curves::Set;
-use super::lines::Lines;
+use super::lines::{Lines, rule_colour};
 use super::write_atomic;
 use crate::nn::Rule;
 use crate::store::ResultsDir;
@@ -254,11 +254,8 @@ where
 /// The colour of a rule's lines; a rule another rule equals is drawn thin
 /// over a wide line of that rule, so both stay visible.
 fn line_style(rule: Rule, identical: &BTreeMap<Rule, Rule>) -> ShapeStyle {
-    let color = match rule {
-        Rule::Matmul => RGBColor(31, 119, 180),
-        Rule::Kronecker => RGBColor(214, 39, 40),
-        Rule::KroneckerInput => RGBColor(255, 160, 40),
-    };
+    let (r, g, b) = rule_colour(rule);
+    let color = RGBColor(r, g, b);
     let covered = identical.values().any(|&r| r == rule);
     color.stroke_width(if covered { 5 } else { 2 })
 }
@@ -317,7 +314,10 @@ mod tests {
         assert_eq!(labels[..3], ["0.04", "0.05", "0.06"]);
         assert!(labels.contains(&"0.1".to_string()));
         assert_eq!(labels.last().unwrap(), "1");
-        let wide: Vec<_> = log_ticks(1e-5, 2.0).iter().map(|&v| tick_label(v)).collect();
+        let wide: Vec<_> = log_ticks(1e-5, 2.0)
+            .iter()
+            .map(|&v| tick_label(v))
+            .collect();
         assert_eq!(wide, ["1e-5", "1e-4", "0.001", "0.01", "0.1", "1"]);
     }
 

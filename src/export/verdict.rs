@@ -257,31 +257,33 @@ pub fn write_csv(
     reference: Rule,
     verdicts: &[RuleVerdict],
 ) -> anyhow::Result<()> {
-    let opt = |x: Option<f64>| x.map(float).unwrap_or_default();
-    {
-        writeln!(out, "{}", VERDICT_COLUMNS.join(","))?;
-        for v in verdicts {
-            let cells = [
-                v.group.clone(),
-                v.rule.to_string(),
-                reference.to_string(),
-                v.jobs.to_string(),
-                v.shape_errors.to_string(),
-                v.pairs.to_string(),
-                v.worse.to_string(),
-                v.equal.to_string(),
-                v.better.to_string(),
-                opt(v.median_difference),
-                opt(v.interval.map(|i| i.0)),
-                opt(v.interval.map(|i| i.1)),
-                opt(v.p),
-                opt(v.initial_loss),
-                opt(v.final_loss),
-                v.reached.to_string(),
-                opt(v.median_epoch_to_target),
-            ];
-            writeln!(out, "{}", cells.join(","))?;
-        }
-        Ok(())
+    writeln!(out, "{}", VERDICT_COLUMNS.join(","))?;
+    for v in verdicts {
+        writeln!(out, "{}", cells(reference, v).join(","))?;
     }
+    Ok(())
+}
+
+/// A verdict's row, every digit kept: the values of [`VERDICT_COLUMNS`].
+pub fn cells(reference: Rule, v: &RuleVerdict) -> [String; VERDICT_COLUMNS.len()] {
+    let opt = |x: Option<f64>| x.map(float).unwrap_or_default();
+    [
+        v.group.clone(),
+        v.rule.to_string(),
+        reference.to_string(),
+        v.jobs.to_string(),
+        v.shape_errors.to_string(),
+        v.pairs.to_string(),
+        v.worse.to_string(),
+        v.equal.to_string(),
+        v.better.to_string(),
+        opt(v.median_difference),
+        opt(v.interval.map(|i| i.0)),
+        opt(v.interval.map(|i| i.1)),
+        opt(v.p),
+        opt(v.initial_loss),
+        opt(v.final_loss),
+        v.reached.to_string(),
+        opt(v.median_epoch_to_target),
+    ]
 }

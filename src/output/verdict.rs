@@ -105,14 +105,22 @@ pub fn render(reference: Rule, verdicts: &[RuleVerdict], steps: &Steps) -> Strin
         }
         out += &format!("{line}\n");
     }
-    for v in verdicts {
-        let group = match v.group.as_str() {
-            "" => String::new(),
-            group => format!("{group}: "),
-        };
-        out += &wrapped(&(group + &sentence(reference, v, steps.get(&v.rule))));
+    for sentence in sentences(reference, verdicts, steps) {
+        out += &wrapped(&sentence);
     }
     out
+}
+
+/// One plain sentence per verdict, its group first with `--by`.
+pub fn sentences(reference: Rule, verdicts: &[RuleVerdict], steps: &Steps) -> Vec<String> {
+    let with_group = |v: &RuleVerdict| {
+        let sentence = sentence(reference, v, steps.get(&v.rule));
+        match v.group.as_str() {
+            "" => sentence,
+            group => format!("{group}: {sentence}"),
+        }
+    };
+    verdicts.iter().map(with_group).collect()
 }
 
 /// The verdict's table in Markdown, for a report or an issue.
@@ -264,8 +272,10 @@ fn sentence(reference: Rule, v: &RuleVerdict, step: Option<&Step>) -> String {
             Some(m) if m < 0.0 => ("better than", v.better),
             _ => ("no different from", v.equal),
         };
-        let p =
-            v.p.map_or(String::new(), |p| format!(" (p = {})", p_value(p)));
+        let p = v.p.map_or(String::new(), |p| match p_value(p) {
+            below if below.starts_with('<') => format!(" (p {below})"),
+            p => format!(" (p = {p})"),
+        });
         parts.push(format!(
             "{}: {word} {reference} in {count} of {} paired {}{p}",
             v.rule,
@@ -313,7 +323,11 @@ fn signed(x: f64) -> String {
 }
 
 fn p_value(p: f64) -> String {
-    if p < 1e-3 {
+    // The normal approximation's tail underflows for huge samples: the p-value
+    // is then below the smallest double, not zero.
+    if p < f64::MIN_POSITIVE {
+        "< 1e-308".into()
+    } else if p < 1e-3 {
         format!("{p:.1e}")
     } else {
         format!("{p:.3}")

@@ -13,7 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Every export a run can write, by file name.
-pub const EXPORTS: [&str; 9] = [
+pub const EXPORTS: [&str; 10] = [
     "config.toml",
     "epochs.csv",
     "summary.csv",
@@ -21,6 +21,7 @@ pub const EXPORTS: [&str; 9] = [
     "stats.csv",
     "verdict.csv",
     "loss.svg",
+    "results.xlsx",
     "timings.csv",
     "weights.csv",
 ];
