@@ -44,16 +44,22 @@ fn records(range: &Range<Data>, header_row: usize) -> Vec<Vec<(String, Data)>> {
         .collect()
 }
 
+/// Runs [`CONFIG`] in a fresh folder: the folder and the results'.
+fn run_book() -> (TempDir, std::path::PathBuf) {
+    let tmp = TempDir::new().unwrap();
+    let config = write_config(&tmp, CONFIG);
+    run_ok(&[config.to_str().unwrap()], tmp.path());
+    let dir = tmp.path().join("book");
+    (tmp, dir)
+}
+
 fn get<'a>(record: &'a [(String, Data)], column: &str) -> &'a Data {
     &record.iter().find(|(h, _)| h == column).unwrap().1
 }
 
 #[test]
 fn the_workbook_holds_every_sheet_with_numbers_as_numbers() {
-    let tmp = TempDir::new().unwrap();
-    let config = write_config(&tmp, CONFIG);
-    run_ok(&[config.to_str().unwrap()], tmp.path());
-    let dir = tmp.path().join("book");
+    let (_tmp, dir) = run_book();
     let path = dir.join("results.xlsx");
     let book = open_workbook_auto(&path).unwrap();
     assert_eq!(
@@ -147,11 +153,8 @@ fn the_workbook_holds_every_sheet_with_numbers_as_numbers() {
 
 #[test]
 fn the_workbook_is_the_same_bytes_from_a_report_and_can_be_left_out() {
-    let tmp = TempDir::new().unwrap();
-    let config = write_config(&tmp, CONFIG);
-    run_ok(&[config.to_str().unwrap()], tmp.path());
+    let (tmp, dir) = run_book();
     let written = tmp.path().join("copy.xlsx");
-    let dir = tmp.path().join("book");
     assert_cmd::cargo::cargo_bin_cmd!("sweep")
         .arg("report")
         .arg(&dir)
@@ -198,10 +201,7 @@ fn csv_files_are_ascii() {
 #[test]
 #[ignore = "needs LibreOffice and pdftotext; .ci/run installs them and runs this"]
 fn libreoffice_opens_the_workbook_and_renders_its_charts() {
-    let tmp = TempDir::new().unwrap();
-    let config = write_config(&tmp, CONFIG);
-    run_ok(&[config.to_str().unwrap()], tmp.path());
-    let dir = tmp.path().join("book");
+    let (tmp, dir) = run_book();
     let convert = |to: &str, file: &Path, lang: &str| {
         let out = Command::new("soffice")
             .args(["--headless", "--convert-to", to, "--outdir"])

@@ -267,15 +267,7 @@ fn write_rows(
     let prefix = format!("{},{status}", param_values(p).join(","));
     for r in rows {
         write!(w, "{prefix},{}", r.epoch)?;
-        let (v, t) = (r.validation, r.test);
-        for x in [
-            Some(r.train.loss),
-            Some(r.train.error_rate),
-            v.map(|m| m.loss),
-            v.map(|m| m.error_rate),
-            t.map(|m| m.loss),
-            t.map(|m| m.error_rate),
-        ] {
+        for x in r.measurements() {
             match x {
                 Some(x) => write!(w, ",{x:?}")?,
                 None => w.write_all(b",")?,

@@ -62,15 +62,7 @@ impl StatsFile {
             if self.values.len() <= e {
                 self.values.resize_with(e + 1, Default::default);
             }
-            let measured = [
-                Some(r.train.loss),
-                Some(r.train.error_rate),
-                r.validation.map(|m| m.loss),
-                r.validation.map(|m| m.error_rate),
-                r.test.map(|m| m.loss),
-                r.test.map(|m| m.error_rate),
-            ];
-            for (slot, value) in self.values[e].iter_mut().zip(measured) {
+            for (slot, value) in self.values[e].iter_mut().zip(r.measurements()) {
                 slot.extend(value.filter(|v| v.is_finite()));
             }
         }

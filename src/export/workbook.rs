@@ -153,16 +153,7 @@ impl WorkbookFile {
             for r in rows {
                 write_values(sheet, *next, &values)?;
                 sheet.write_number(*next, first_metric - 1, r.epoch)?;
-                let (v, t) = (r.validation, r.test);
-                let metrics = [
-                    Some(r.train.loss),
-                    Some(r.train.error_rate),
-                    v.map(|m| m.loss),
-                    v.map(|m| m.error_rate),
-                    t.map(|m| m.loss),
-                    t.map(|m| m.error_rate),
-                ];
-                for (c, x) in metrics.into_iter().enumerate() {
+                for (c, x) in r.measurements().into_iter().enumerate() {
                     if let Some(x) = x.filter(|x| x.is_finite()) {
                         sheet.write_number(*next, first_metric + c as u16, x)?;
                     }

@@ -74,6 +74,22 @@ pub struct EpochRecord {
     pub test: Option<Metrics>,
 }
 
+impl EpochRecord {
+    /// Training loss and error rate, then validation's, then test's, each
+    /// where measured: the order of `epochs.csv`'s columns.
+    pub fn measurements(&self) -> [Option<f64>; 6] {
+        let (v, t) = (self.validation, self.test);
+        [
+            Some(self.train.loss),
+            Some(self.train.error_rate),
+            v.map(|m| m.loss),
+            v.map(|m| m.error_rate),
+            t.map(|m| m.loss),
+            t.map(|m| m.error_rate),
+        ]
+    }
+}
+
 /// How a job ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
