@@ -277,7 +277,7 @@ pub fn run(
         }
         IN_JOB.set(true);
         let result = catch_unwind(AssertUnwindSafe(|| {
-            #[cfg(feature = "fault-injection")]
+            #[cfg(debug_assertions)]
             fault_injection::maybe_panic(&p.id());
             run_job(sweep, k, &p)
         }))
@@ -307,9 +307,10 @@ pub fn run(
     }
 }
 
-/// Faults on purpose, for the tests of failure handling; built only with
-/// the `fault-injection` feature, never into a release.
-#[cfg(feature = "fault-injection")]
+/// Faults on purpose, for the tests of failure handling: built into the
+/// test and debug builds only (with debug assertions), never into a
+/// release, so that the tests need no build of their own.
+#[cfg(debug_assertions)]
 pub mod fault_injection {
     /// Names a job id whose job panics: how the tests check that a failing
     /// job does not sink the sweep.
