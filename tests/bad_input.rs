@@ -534,3 +534,44 @@ fn a_config_that_is_not_utf8_or_not_a_file_is_named() {
     assert!(stderr.contains("it is a folder"), "{stderr}");
     assert_in_words(&stderr);
 }
+
+#[test]
+fn bad_ranges_are_refused_at_their_place() {
+    refused(
+        "[grid]\nlearning_rate = { from = 0, to = 1, count = 3, scale = \"log\" }\n",
+        &[],
+        &[
+            "small.toml:2:",
+            "grid.learning_rate",
+            "a log scale needs from and to above 0",
+        ],
+    );
+    refused(
+        "[grid]\nlearning_rate = { from = 0.1, to = 0.1001, count = 4 }\n",
+        &[],
+        &[
+            "grid.learning_rate",
+            "both round to 0.1 at 3 significant digits",
+        ],
+    );
+    refused(
+        "[grid]\nbatch_size = { from = 8, to = 2, step = 2 }\n",
+        &[],
+        &["grid.batch_size", "from 8 is above to 2"],
+    );
+    refused(
+        "[grid]\nlearning_rate = { from = 0.1, to = 1, count = 0 }\n",
+        &[],
+        &["grid.learning_rate.count", "0 is not accepted"],
+    );
+    refused(
+        "[grid]\nrule = { from = 1, count = 2 }\n",
+        &[],
+        &["grid.rule", "a range is for numbers", "`matmul`"],
+    );
+    refused(
+        "[grid]\ninit_range = { from = -1, to = 1, count = 3 }\n",
+        &[],
+        &["grid.init_range", "-1 is not accepted"],
+    );
+}

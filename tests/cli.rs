@@ -281,3 +281,43 @@ fn golden_results_of_the_default_grid_are_reproduced() {
     }
     assert_eq!(compared, 4, "the golden files are committed");
 }
+
+/// A range is expanded to its list as it is read: the dry run lists its
+/// values, and a folder run with the range is the same config as with the
+/// list it gives.
+#[test]
+fn a_range_is_the_list_it_gives() {
+    let tmp = TempDir::new().unwrap();
+    let ranged = SMALL.replace(
+        "learning_rate = [0.05, 0.2]",
+        "learning_rate = { from = 0.01, to = 1, count = 4, scale = \"log\" }\n\
+         batch_size = { from = 1, to = 5, step = 4 }",
+    );
+    let config = write_config(&tmp, &ranged);
+    dry_run(&config, tmp.path()).stdout(
+        predicate::str::contains("0.01, 0.0464, 0.215, 1").and(predicate::str::contains("1, 5")),
+    );
+    run_ok(&[config.to_str().unwrap()], tmp.path());
+    let ids: Vec<String> = rows(&tmp.path().join("small/summary.csv"))
+        .into_iter()
+        .map(|r| r["job_id"].clone())
+        .collect();
+    assert!(
+        ids.contains(&"matmul-tanh-lr0.0464-b5-random-r0.5-s2".to_string()),
+        "{ids:?}"
+    );
+    let listed = SMALL.replace(
+        "learning_rate = [0.05, 0.2]",
+        "learning_rate = [0.01, 0.0464, 0.215, 1.0]\nbatch_size = [1, 5]",
+    );
+    let config = write_config(&tmp, &listed);
+    let again = assert_cmd::cargo::cargo_bin_cmd!("sweep")
+        .arg(&config)
+        .arg("-o")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
+    assert!(stderr.contains("already finished"), "{stderr}");
+}

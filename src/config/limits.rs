@@ -48,6 +48,11 @@ pub const MAX_EXTENT: f64 = 1e12;
 /// Cells in a grid's cross product: a million times the default grid.
 pub const MAX_JOBS: u64 = 100_000_000;
 
+/// Values a range gives an axis other than the seed's (which is never
+/// listed out): a scan of ten thousand learning rates is past any use,
+/// and each value is held in the config.
+pub const MAX_RANGE_VALUES: u64 = 10_000;
+
 /// The largest seed: TOML's largest integer.
 pub const MAX_SEED: u64 = i64::MAX as u64;
 

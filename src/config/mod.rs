@@ -11,6 +11,7 @@ pub mod data;
 mod error;
 pub mod generators;
 pub mod limits;
+pub mod range;
 pub mod scalar;
 mod source;
 pub mod values;
@@ -520,7 +521,7 @@ mod tests {
             ),
             (
                 "[grid]\nseed = { from = 9223372036854775807, count = 2 }",
-                "largest seed",
+                "run past 9223372036854775807",
             ),
         ] {
             let msg = parse(text).unwrap_err().to_string();

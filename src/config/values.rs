@@ -1,8 +1,10 @@
 //! How a grid axis's values are written in TOML: a list, one value standing
-//! for a list of one, or (for seeds) a range; and what the numeric axes'
-//! values are (scalars of [`super::scalar`] with their bounds).
+//! for a list of one, or (for the numeric axes) a range of [`super::range`];
+//! and what the numeric axes' values are (scalars of [`super::scalar`] with
+//! their bounds).
 
 use super::limits::{MAX_JOBS, MAX_ROWS, MAX_SEED};
+use super::range::{RealRange, WholeRange};
 use super::scalar::{Count, Deviation, Positive};
 use crate::nn::{Activation, Rule, Sampling};
 use crate::number::float;
@@ -187,7 +189,54 @@ pub type BatchSize = Count<1, MAX_ROWS>;
 /// A seed: TOML integers are at most `i64::MAX`.
 pub type Seed = Count<0, MAX_SEED>;
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Values<T> {
+/// How an axis's values come from a range table, where they can.
+pub trait FromRange: Sized {
+    /// The values of the range `map`, or why it gives none.
+    fn from_range<'de, A: de::MapAccess<'de>>(map: A) -> Result<Vec<Self>, A::Error>;
+}
+
+macro_rules! real_range {
+    ($($T:ty),*) => {$(
+        impl FromRange for $T {
+            fn from_range<'de, A: de::MapAccess<'de>>(map: A) -> Result<Vec<Self>, A::Error> {
+                let range = RealRange::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                let values = range.values().map_err(de::Error::custom)?;
+                values
+                    .into_iter()
+                    .map(|v| <$T>::try_from(v).map_err(de::Error::custom))
+                    .collect()
+            }
+        }
+    )*};
+}
+real_range!(Positive, Deviation);
+
+impl<const MIN: u64, const MAX: u64, const STEP: u64> FromRange for Count<MIN, MAX, STEP> {
+    fn from_range<'de, A: de::MapAccess<'de>>(map: A) -> Result<Vec<Self>, A::Error> {
+        let range = WholeRange::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        let values = range.values().map_err(de::Error::custom)?;
+        values
+            .into_iter()
+            .map(|v| Count::try_from(v as i64).map_err(de::Error::custom))
+            .collect()
+    }
+}
+
+macro_rules! no_range {
+    ($($T:ty),*) => {$(
+        impl FromRange for $T {
+            fn from_range<'de, A: de::MapAccess<'de>>(_: A) -> Result<Vec<Self>, A::Error> {
+                Err(de::Error::custom(format!(
+                    "a range is for numbers: give {} or a list of them",
+                    <$T>::expected()
+                )))
+            }
+        }
+    )*};
+}
+no_range!(Rule, Activation, Sampling);
+
+impl<'de, T: Deserialize<'de> + FromRange> Deserialize<'de> for Values<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(ValuesVisitor(PhantomData))
     }
@@ -195,17 +244,21 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Values<T> {
 
 struct ValuesVisitor<T>(PhantomData<T>);
 
-impl<'de, T: Deserialize<'de>> ValuesVisitor<T> {
+impl<'de, T: Deserialize<'de> + FromRange> ValuesVisitor<T> {
     fn one<E: de::Error>(value: impl IntoDeserializer<'de, E>) -> Result<Values<T>, E> {
         T::deserialize(value.into_deserializer()).map(|v| Values(vec![v]))
     }
 }
 
-impl<'de, T: Deserialize<'de>> Visitor<'de> for ValuesVisitor<T> {
+impl<'de, T: Deserialize<'de> + FromRange> Visitor<'de> for ValuesVisitor<T> {
     type Value = Values<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a value or a list of values")
+        f.write_str("a value, a list of values, or (for numbers) a range")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Values<T>, A::Error> {
+        T::from_range(map).map(Values)
     }
 
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Values<T>, A::Error> {
@@ -250,13 +303,6 @@ impl<'de> Deserialize<'de> for Seeds {
 
 struct SeedsVisitor;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table { from = 1, count = 10 }")]
-struct SeedRange {
-    from: Seed,
-    count: Count<1, MAX_JOBS>,
-}
-
 impl<'de> Visitor<'de> for SeedsVisitor {
     type Value = Seeds;
 
@@ -275,17 +321,13 @@ impl<'de> Visitor<'de> for SeedsVisitor {
     }
 
     fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Seeds, A::Error> {
-        let SeedRange { from, count } =
-            SeedRange::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        let (from, count) = (from.0, count.0);
-        if from
-            .checked_add(count - 1)
-            .is_none_or(|last| last > MAX_SEED)
-        {
-            return Err(de::Error::custom(format!(
-                "seeds from {from} counting {count} run past the largest seed, {MAX_SEED}"
-            )));
+        let range = WholeRange::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        let (from, step, count) = range.bounds(MAX_JOBS).map_err(de::Error::custom)?;
+        // Consecutive seeds stay a range, however many: never listed out.
+        if step == 1 {
+            return Ok(Seeds::Range { from, count });
         }
-        Ok(Seeds::Range { from, count })
+        let list = range.values().map_err(de::Error::custom)?;
+        Ok(Seeds::List(list))
     }
 }
