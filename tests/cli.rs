@@ -320,4 +320,31 @@ fn a_range_is_the_list_it_gives() {
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(again.status.success(), "{stderr}");
     assert!(stderr.contains("already finished"), "{stderr}");
+
+    // Consecutive seeds are one meaning however written, and so is a key
+    // left out and its default written in: each of these configs finds the
+    // first one's results finished.
+    for (n, text) in [
+        "[grid]\nseed = [1, 2]\n",
+        "# a comment\n[grid]\nseed = { from = 1, count = 2 }\nsampling = \"random\"\n",
+        "[grid]\nbatch_size = 1\nseed = { from = 1, to = 2 }\n",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let config = write_config(&tmp, &format!("name = \"same\"\nepochs = 2\n{text}"));
+        let out = assert_cmd::cargo::cargo_bin_cmd!("sweep")
+            .arg(&config)
+            .arg("-o")
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{text}: {stderr}");
+        assert_eq!(
+            stderr.contains("already finished"),
+            n > 0,
+            "{text}: {stderr}"
+        );
+    }
 }

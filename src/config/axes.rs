@@ -197,7 +197,7 @@ axes! {
         default Values(vec![Positive(0.1)]),
         id "lr", plan 2, group always;
     /// Seeds the job's weights and sampling.
-    Seed seed: Seed, listed as Seeds, default Seeds::List(vec![1]),
+    Seed seed: Seed, listed as Seeds, default Seeds::Range { from: 1, count: 1 },
         id "s", plan 6, group never;
     /// Samples per update.
     BatchSize batch_size: BatchSize, listed as Values<BatchSize>,

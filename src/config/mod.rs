@@ -309,13 +309,19 @@ mod tests {
             (c.grid.seed.get(0), c.grid.seed.get(1)),
             (Count(3), Count(4))
         );
-        assert_eq!(
-            parse("[grid]\nseed = 7").unwrap().grid.seed,
-            Seeds::List(vec![7])
-        );
+        // Consecutive seeds are held (and recorded) as their range.
+        let one = Seeds::Range { from: 7, count: 1 };
+        assert_eq!(parse("[grid]\nseed = 7").unwrap().grid.seed, one);
+        assert_eq!(parse("[grid]\nseed = [7]").unwrap().grid.seed, one);
+        let run = Seeds::Range { from: 5, count: 3 };
+        assert_eq!(parse("[grid]\nseed = [5, 6, 7]").unwrap().grid.seed, run);
         assert_eq!(
             parse("[grid]\nseed = [5, 9]").unwrap().grid.seed,
             Seeds::List(vec![5, 9])
+        );
+        assert_eq!(
+            parse("[grid]\nseed = [6, 5]").unwrap().grid.seed,
+            Seeds::List(vec![6, 5])
         );
     }
 

@@ -79,6 +79,21 @@ pub enum Seeds {
     List(Vec<u64>),
 }
 
+impl From<Vec<u64>> for Seeds {
+    /// Consecutive seeds as the range they are, so that `[1, 2]`, `1` and
+    /// `{ from = 1, count = 2 }` are recorded (and compared) alike.
+    fn from(list: Vec<u64>) -> Seeds {
+        let consecutive = list.windows(2).all(|w| w[0].checked_add(1) == Some(w[1]));
+        match list.first() {
+            Some(&from) if consecutive => Seeds::Range {
+                from,
+                count: list.len() as u64,
+            },
+            _ => Seeds::List(list),
+        }
+    }
+}
+
 impl AxisValues for Seeds {
     type Item = Seed;
     fn count(&self) -> u64 {
@@ -112,6 +127,7 @@ impl AxisValues for Seeds {
     }
     fn describe(&self) -> String {
         match self {
+            Seeds::Range { from, count: 1 } => from.to_string(),
             Seeds::Range { from, count } => {
                 format!("{from} to {} ({count} seeds)", from + count - 1)
             }
@@ -312,12 +328,14 @@ impl<'de> Visitor<'de> for SeedsVisitor {
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Seeds, E> {
         let seed = Seed::try_from(v).map_err(E::custom)?;
-        Ok(Seeds::List(vec![seed.0]))
+        Ok(Seeds::from(vec![seed.0]))
     }
 
     fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Seeds, A::Error> {
         let Values(list) = ValuesVisitor::<Seed>(PhantomData).visit_seq(seq)?;
-        Ok(Seeds::List(list.into_iter().map(|s| s.0).collect()))
+        Ok(Seeds::from(
+            list.into_iter().map(|s| s.0).collect::<Vec<_>>(),
+        ))
     }
 
     fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Seeds, A::Error> {
@@ -328,6 +346,6 @@ impl<'de> Visitor<'de> for SeedsVisitor {
             return Ok(Seeds::Range { from, count });
         }
         let list = range.values().map_err(de::Error::custom)?;
-        Ok(Seeds::List(list))
+        Ok(Seeds::from(list))
     }
 }
