@@ -99,7 +99,10 @@ fn round(x: f64, digits: u64) -> f64 {
 }
 
 /// `{ from, count, step }` or `{ from, to, step }`: whole numbers from
-/// `from`, `step` apart (1 unless given).
+/// `from`, `step` apart (1 unless given); or `{ from, to, count, scale }`:
+/// `count` whole numbers spaced like a real range's, each the nearest
+/// whole number (`{ from = 1, to = 64, count = 7, scale = "log" }` is 1,
+/// 2, 4, …, 64).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(
     deny_unknown_fields,
@@ -110,16 +113,75 @@ pub struct WholeRange {
     to: Option<Count<0, MAX_SEED>>,
     count: Option<Count<1, MAX_SEED>>,
     step: Option<Count<1, MAX_SEED>>,
+    scale: Option<Spacing>,
 }
 
 impl WholeRange {
+    /// Whether the range is spaced by `to` and `count` (so never a run of
+    /// consecutive numbers to keep unlisted).
+    pub fn is_spaced(&self) -> bool {
+        self.to.is_some() && self.count.is_some()
+    }
+
+    /// The values of `{ from, to, count, scale }`.
+    fn spaced(&self, to: u64, count: u64) -> Result<Vec<u64>, String> {
+        let from = self.from.0;
+        if self.step.is_some() {
+            return Err("give `step` or `count` with `to`, not both".into());
+        }
+        if count > MAX_RANGE_VALUES {
+            return Err(format!(
+                "the range has {count} values; at most {MAX_RANGE_VALUES} are accepted"
+            ));
+        }
+        if to < from {
+            return Err(format!(
+                "from {from} is above to {to}: a range runs upwards"
+            ));
+        }
+        let scale = self.scale.unwrap_or_default();
+        if scale == Spacing::Log && from == 0 {
+            return Err("a log scale needs from above 0: use scale = \"linear\"".into());
+        }
+        let (a, b) = (from as f64, to as f64);
+        let mut values: Vec<u64> = Vec::with_capacity(count as usize);
+        for k in 0..count {
+            let v = match k {
+                0 => from,
+                _ if k == count - 1 => to,
+                _ => {
+                    let t = k as f64 / (count - 1) as f64;
+                    let x = match scale {
+                        Spacing::Linear => a + (b - a) * t,
+                        Spacing::Log => libm::exp(libm::log(a) + (libm::log(b) - libm::log(a)) * t),
+                    };
+                    libm::round(x) as u64
+                }
+            };
+            if values.last() == Some(&v) {
+                return Err(format!(
+                    "values {k} and {} of the range (counting from 1) are both {v}: \
+                     give a smaller count",
+                    k + 1
+                ));
+            }
+            values.push(v);
+        }
+        Ok(values)
+    }
+
     /// The first value, the step and how many values there are; or why the
     /// range gives none.
     pub fn bounds(&self, most: u64) -> Result<(u64, u64, u64), String> {
         let (from, step) = (self.from.0, self.step.map_or(1, |s| s.0));
+        if self.scale.is_some() && !self.is_spaced() {
+            return Err(
+                "`scale` spaces a range of `from`, `to` and `count`: give all three".into(),
+            );
+        }
         let count = match (self.to, self.count) {
             (Some(_), Some(_)) => {
-                return Err("give `to` or `count`, not both".into());
+                return Err("`to` with `count` spaces the range: give no `step`".into());
             }
             (None, None) => return Err("give `to` or `count` after `from`".into()),
             (None, Some(count)) => count.0,
@@ -150,6 +212,9 @@ impl WholeRange {
 
     /// The values, when there are at most [`MAX_RANGE_VALUES`] of them.
     pub fn values(&self) -> Result<Vec<u64>, String> {
+        if let (Some(to), Some(count)) = (self.to, self.count) {
+            return self.spaced(to.0, count.0);
+        }
         let (from, step, count) = self.bounds(MAX_RANGE_VALUES)?;
         Ok((0..count).map(|k| from + k * step).collect())
     }
@@ -213,11 +278,16 @@ mod tests {
                 .unwrap_err()
                 .contains("give `to` or `count`")
         );
-        assert!(
-            whole("from = 1\nto = 3\ncount = 3")
-                .unwrap_err()
-                .contains("not both")
-        );
+        let log = whole("from = 1\nto = 64\ncount = 7\nscale = \"log\"").unwrap();
+        assert_eq!(log, [1, 2, 4, 8, 16, 32, 64]);
+        assert_eq!(whole("from = 1\nto = 3\ncount = 3").unwrap(), [1, 2, 3]);
+        let crowded = whole("from = 1\nto = 3\ncount = 5").unwrap_err();
+        assert!(crowded.contains("are both"), "{crowded}");
+        let both = whole("from = 1\nto = 3\ncount = 3\nstep = 1").unwrap_err();
+        assert!(both.contains("not both"), "{both}");
+        let alone = whole("from = 1\ncount = 3\nscale = \"log\"").unwrap_err();
+        assert!(alone.contains("give all three"), "{alone}");
+        assert!(whole("from = 0\nto = 8\ncount = 3\nscale = \"log\"").is_err());
         assert!(
             whole("from = 1\ncount = 100000")
                 .unwrap_err()

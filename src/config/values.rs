@@ -340,6 +340,9 @@ impl<'de> Visitor<'de> for SeedsVisitor {
 
     fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Seeds, A::Error> {
         let range = WholeRange::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        if range.is_spaced() {
+            return Ok(Seeds::from(range.values().map_err(de::Error::custom)?));
+        }
         let (from, step, count) = range.bounds(MAX_JOBS).map_err(de::Error::custom)?;
         // Consecutive seeds stay a range, however many: never listed out.
         if step == 1 {
