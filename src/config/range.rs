@@ -27,6 +27,24 @@ named_enum! {
     }
 }
 
+impl Spacing {
+    /// The `k`-th of `n` values from `from` to `to`: the ends exactly as
+    /// written, the values between by the spacing's rule.
+    fn at(self, from: f64, to: f64, k: u64, n: u64) -> f64 {
+        if k == 0 || n == 1 {
+            return from;
+        }
+        if k == n - 1 {
+            return to;
+        }
+        let t = k as f64 / (n - 1) as f64;
+        match self {
+            Spacing::Linear => from + (to - from) * t,
+            Spacing::Log => libm::exp(libm::log(from) + (libm::log(to) - libm::log(from)) * t),
+        }
+    }
+}
+
 /// Significant digits of a generated real unless the range gives `digits`.
 pub const DEFAULT_DIGITS: u64 = 3;
 
@@ -56,23 +74,9 @@ impl RealRange {
                  use scale = \"linear\" or positive ends"
             ));
         }
-        let at = |k: u64| -> f64 {
-            // The ends exactly as written; the values between by their rule.
-            if k == 0 || n == 1 {
-                return from;
-            }
-            if k == n - 1 {
-                return to;
-            }
-            let t = k as f64 / (n - 1) as f64;
-            match self.scale {
-                Spacing::Linear => from + (to - from) * t,
-                Spacing::Log => libm::exp(libm::log(from) + (libm::log(to) - libm::log(from)) * t),
-            }
-        };
         let mut values: Vec<f64> = Vec::with_capacity(n as usize);
         for k in 0..n {
-            let v = round(at(k), digits);
+            let v = round(self.scale.at(from, to, k, n), digits);
             if let Some(&last) = values.last()
                 && last == v
             {
@@ -143,20 +147,13 @@ impl WholeRange {
         if scale == Spacing::Log && from == 0 {
             return Err("a log scale needs from above 0: use scale = \"linear\"".into());
         }
-        let (a, b) = (from as f64, to as f64);
         let mut values: Vec<u64> = Vec::with_capacity(count as usize);
         for k in 0..count {
+            // The ends as written: a seed past 2^53 has no exact double.
             let v = match k {
                 0 => from,
                 _ if k == count - 1 => to,
-                _ => {
-                    let t = k as f64 / (count - 1) as f64;
-                    let x = match scale {
-                        Spacing::Linear => a + (b - a) * t,
-                        Spacing::Log => libm::exp(libm::log(a) + (libm::log(b) - libm::log(a)) * t),
-                    };
-                    libm::round(x) as u64
-                }
+                _ => libm::round(scale.at(from as f64, to as f64, k, count)) as u64,
             };
             if values.last() == Some(&v) {
                 return Err(format!(
