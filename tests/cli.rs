@@ -310,15 +310,7 @@ fn a_range_is_the_list_it_gives() {
         "learning_rate = [0.05, 0.2]",
         "learning_rate = [0.01, 0.0464, 0.215, 1.0]\nbatch_size = [1, 5]",
     );
-    let config = write_config(&tmp, &listed);
-    let again = assert_cmd::cargo::cargo_bin_cmd!("sweep")
-        .arg(&config)
-        .arg("-o")
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&again.stderr);
-    assert!(again.status.success(), "{stderr}");
+    let stderr = run_stderr(&write_config(&tmp, &listed), tmp.path());
     assert!(stderr.contains("already finished"), "{stderr}");
 
     // Consecutive seeds are one meaning however written, and so is a key
@@ -333,18 +325,25 @@ fn a_range_is_the_list_it_gives() {
     .enumerate()
     {
         let config = write_config(&tmp, &format!("name = \"same\"\nepochs = 2\n{text}"));
-        let out = assert_cmd::cargo::cargo_bin_cmd!("sweep")
-            .arg(&config)
-            .arg("-o")
-            .arg(tmp.path())
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{text}: {stderr}");
+        let stderr = run_stderr(&config, tmp.path());
         assert_eq!(
             stderr.contains("already finished"),
             n > 0,
             "{text}: {stderr}"
         );
     }
+}
+
+/// Runs `sweep CONFIG -o OUT` (progress on), expects success and returns
+/// what it said on stderr.
+fn run_stderr(config: &std::path::Path, out: &std::path::Path) -> String {
+    let output = assert_cmd::cargo::cargo_bin_cmd!("sweep")
+        .arg(config)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{}: {stderr}", config.display());
+    stderr
 }

@@ -55,6 +55,21 @@ pub fn rule_colour(rule: Rule) -> (u8, u8, u8) {
     }
 }
 
+/// Panels side by side before they wrap to another row, in `loss.svg` and
+/// the workbook alike.
+pub const PANEL_COLUMNS: usize = 4;
+
+/// How a rule's lines are drawn beside the other rules'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Like no other rule's: a line with its band.
+    Own,
+    /// Another rule's lines are the same bits: drawn wide, under them.
+    Covered,
+    /// The same bits as this rule's lines: drawn thin on top, no band.
+    SameAs(Rule),
+}
+
 /// Which line a job feeds: the panel's set and learning rate (by its
 /// position among the panels), then the rule and the activation.
 pub type LineKey = (Set, usize, Rule, Activation);
@@ -178,6 +193,30 @@ impl Lines {
         same
     }
 
+    /// Each rule with its role, in drawing order: a rule that is another
+    /// rule's copy comes last, so that it lies on top.
+    pub fn drawing_order(&self) -> Vec<(Rule, Role)> {
+        let identical = self.identical();
+        let role = |rule: Rule| match identical.get(&rule) {
+            Some(&same) => Role::SameAs(same),
+            None if identical.values().any(|&same| same == rule) => Role::Covered,
+            None => Role::Own,
+        };
+        let (copies, rest): (Vec<Rule>, Vec<Rule>) =
+            (self.rules().into_iter()).partition(|rule| identical.contains_key(rule));
+        rest.into_iter()
+            .chain(copies)
+            .map(|rule| (rule, role(rule)))
+            .collect()
+    }
+
+    /// How panels are laid out: columns, and rows per set (a learning rate
+    /// a panel, at most [`PANEL_COLUMNS`] to a row).
+    pub fn panel_grid(&self) -> (usize, usize) {
+        let columns = self.panels.len().clamp(1, PANEL_COLUMNS);
+        (columns, self.panels.len().div_ceil(columns))
+    }
+
     /// The lowest and highest positive finite value of any line's band, or
     /// `None` when there is none.
     pub fn positive_range(&self) -> Option<(f64, f64)> {
@@ -237,6 +276,15 @@ pub(crate) mod tests {
         let same = BTreeMap::from([(Rule::KroneckerInput, Rule::Matmul)]);
         let lines = three_rules();
         assert_eq!(lines.identical(), same);
+        assert_eq!(
+            lines.drawing_order(),
+            [
+                (Rule::Matmul, Role::Covered),
+                (Rule::Kronecker, Role::Own),
+                (Rule::KroneckerInput, Role::SameAs(Rule::Matmul)),
+            ]
+        );
+        assert_eq!(lines.panel_grid(), (1, 1));
         assert_eq!(lines.sets(), [Set::Training, Set::Validation]);
         assert_eq!(lines.positive_range(), Some((0.05, 0.55)));
 

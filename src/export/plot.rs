@@ -8,7 +8,7 @@
 //! or system libraries: text stays `<text>` for the viewer to render.
 
 use super::curves::Set;
-use super::lines::{Lines, rule_colour};
+use super::lines::{Lines, Role, rule_colour};
 use super::write_atomic;
 use crate::nn::Rule;
 use crate::store::ResultsDir;
@@ -16,13 +16,10 @@ use plotters::coord::Shift;
 use plotters::coord::combinators::{BindKeyPoints, IntoLogRange};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use std::collections::BTreeMap;
 use std::io::Write;
 
 /// Pixels per panel.
 const PANEL: (u32, u32) = (560, 420);
-/// Most panels side by side; more learning rates wrap to another row.
-const MAX_COLUMNS: usize = 4;
 /// Height of the title strip and of one line of the legend.
 const TITLE: u32 = 40;
 const LEGEND_LINE: u32 = 26;
@@ -62,11 +59,10 @@ impl LossPlot<'_> {
         let ticks = log_ticks(lo, hi);
 
         let (lines, sets) = (self.lines, self.lines.sets());
-        let identical = lines.identical();
-        let cols = lines.panels().len().clamp(1, MAX_COLUMNS);
-        let rows_per_set = lines.panels().len().div_ceil(cols);
+        let order = lines.drawing_order();
+        let (cols, rows_per_set) = lines.panel_grid();
         let width = PANEL.0 * cols as u32;
-        let legend = self.legend(&identical, width as i32 - 40);
+        let legend = self.legend(&order, width as i32 - 40);
         let legend_lines = legend.iter().map(|e| e.line).max().map_or(0, |l| l + 1);
         let plots_height = TITLE + PANEL.1 * (rows_per_set * sets.len()) as u32;
         let size = (width, plots_height + LEGEND_LINE * legend_lines as u32 + 16);
@@ -103,18 +99,13 @@ impl LossPlot<'_> {
                         .y_label_formatter(&|v| tick_label(*v))
                         .draw()?;
                     let clamp = |v: f64| v.max(lo);
-                    // Rules another rule equals are drawn last, thin, on top.
-                    let order = Rule::ALL
-                        .iter()
-                        .filter(|r| !identical.contains_key(r))
-                        .chain(Rule::ALL.iter().filter(|r| identical.contains_key(r)));
-                    for &rule in order {
+                    for &(rule, role) in &order {
                         for (a, &activation) in lines.activations().iter().enumerate() {
                             let Some(band) = lines.get(&(set, k, rule, activation)) else {
                                 continue;
                             };
-                            let style = line_style(rule, &identical);
-                            if !identical.contains_key(&rule) {
+                            let style = line_style(rule, role);
+                            if !matches!(role, Role::SameAs(_)) {
                                 let upper = band.points().map(|(e, _, _, max)| (e, clamp(max)));
                                 let lower: Vec<_> = band
                                     .points()
@@ -144,14 +135,14 @@ impl LossPlot<'_> {
     }
 
     /// The legend's entries, laid out in lines of at most `width` pixels.
-    fn legend(&self, identical: &BTreeMap<Rule, Rule>, width: i32) -> Vec<LegendEntry> {
+    fn legend(&self, order: &[(Rule, Role)], width: i32) -> Vec<LegendEntry> {
         let mut entries = Vec::new();
-        for rule in self.lines.rules() {
-            let text = match identical.get(&rule) {
-                Some(same) => format!("{rule}: the same curves as {same}, drawn on top"),
-                None => rule.to_string(),
+        for &(rule, role) in order {
+            let text = match role {
+                Role::SameAs(same) => format!("{rule}: the same curves as {same}, drawn on top"),
+                _ => rule.to_string(),
             };
-            entries.push((text, line_style(rule, identical), (0, 0)));
+            entries.push((text, line_style(rule, role), (0, 0)));
         }
         let grey = RGBColor(90, 90, 90).stroke_width(2);
         if self.lines.activations().len() > 1 {
@@ -253,11 +244,10 @@ where
 
 /// The colour of a rule's lines; a rule another rule equals is drawn thin
 /// over a wide line of that rule, so both stay visible.
-fn line_style(rule: Rule, identical: &BTreeMap<Rule, Rule>) -> ShapeStyle {
+fn line_style(rule: Rule, role: Role) -> ShapeStyle {
     let (r, g, b) = rule_colour(rule);
-    let color = RGBColor(r, g, b);
-    let covered = identical.values().any(|&r| r == rule);
-    color.stroke_width(if covered { 5 } else { 2 })
+    let width = if role == Role::Covered { 5 } else { 2 };
+    RGBColor(r, g, b).stroke_width(width)
 }
 
 /// The labelled values of a log axis from `lo` to `hi`: every 1–9 × 10ᵏ

@@ -16,7 +16,7 @@
 use super::aggregate::{EPOCH_COLUMNS, Row, SPREADSHEET_ROWS};
 use super::atomic::AtomicFile;
 use super::curves::Set;
-use super::lines::{LineKey, Lines, rule_colour};
+use super::lines::{LineKey, Lines, Role, rule_colour};
 use super::summary::{self, SUMMARY_COLUMNS};
 use super::verdict::{RuleVerdict, VERDICT_COLUMNS, cells};
 use super::{param_columns, param_values};
@@ -36,8 +36,6 @@ const CURVES: usize = 2;
 const EPOCHS: usize = 3;
 /// The most columns a sheet holds.
 const SHEET_COLUMNS: usize = 16_384;
-/// Charts side by side before they wrap, like the panels of `loss.svg`.
-const CHART_COLUMNS: usize = 4;
 /// A chart's size, and the space between charts, in pixels.
 const CHART: (u32, u32) = (576, 360);
 const CHART_GAP: u32 = 12;
@@ -315,16 +313,10 @@ fn insert_charts(
     lines: &Lines,
     target: Option<f64>,
 ) -> anyhow::Result<()> {
-    let identical = lines.identical();
     let last_row = lines.epochs() + 1;
     let sets = lines.sets();
-    let per_row = lines.panels().len().clamp(1, CHART_COLUMNS);
-    let rows_per_set = lines.panels().len().div_ceil(per_row);
-    // Rules another rule equals are drawn last, thin, on top of it.
-    let order: Vec<Rule> = (lines.rules().into_iter())
-        .filter(|r| !identical.contains_key(r))
-        .chain(identical.keys().copied())
-        .collect();
+    let (per_row, rows_per_set) = lines.panel_grid();
+    let order = lines.drawing_order();
     let column_of: BTreeMap<&LineKey, u16> = (lines.iter().enumerate())
         .map(|(k, (key, _))| (key, 1 + 3 * k as u16))
         .collect();
@@ -341,21 +333,21 @@ fn insert_charts(
                 .set_log_base(10);
             chart.legend().set_position(ChartLegendPosition::Bottom);
             chart.set_width(CHART.0).set_height(CHART.1);
-            for &rule in &order {
+            for &(rule, role) in &order {
                 for (a, &activation) in lines.activations().iter().enumerate() {
                     let key = (set, k, rule, activation);
                     let Some(&column) = column_of.get(&key) else {
                         continue;
                     };
-                    let name = match identical.get(&rule) {
-                        Some(same) => format!("{rule} {activation} (= {same})"),
-                        None => format!("{rule} {activation}"),
+                    let name = match role {
+                        Role::SameAs(same) => format!("{rule} {activation} (= {same})"),
+                        _ => format!("{rule} {activation}"),
                     };
                     let (r, g, b) = rule_colour(rule);
-                    let width = match rule {
-                        _ if identical.contains_key(&rule) => 1.25,
-                        _ if identical.values().any(|&same| same == rule) => 4.5,
-                        _ => 2.0,
+                    let width = match role {
+                        Role::SameAs(_) => 1.25,
+                        Role::Covered => 4.5,
+                        Role::Own => 2.0,
                     };
                     let line = ChartLine::new()
                         .set_color(Color::RGB(u32::from_be_bytes([0, r, g, b])))
