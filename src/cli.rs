@@ -64,8 +64,13 @@ pub struct ReportArgs {
 
     /// Also write the workbook (verdict, charts, summary, curves, epochs),
     /// as results.xlsx holds it, to FILE
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "all")]
     pub xlsx: Option<PathBuf>,
+
+    /// Include the finished jobs of cells the folder's config no longer
+    /// names (a grid that shrank or changed) in the table and the verdict
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// How `sweep report` prints.

@@ -71,6 +71,12 @@ pub enum SweepError {
     },
 }
 
+/// Updates per epoch when the config gives none: ⌊N / B⌋ for `n_train`
+/// training samples and batches of `batch`, at least 1.
+fn default_updates(n_train: usize, batch: usize) -> usize {
+    (n_train / batch).max(1)
+}
+
 impl Sweep {
     /// Resolves what the config left open: the data's columns and the
     /// results folder (`out` overrides `output.dir`). `filter` and `shard`
@@ -101,6 +107,14 @@ impl Sweep {
                     ),
                 )
                 .into());
+        }
+        // `updates_per_epoch` equal to every batch size's default means the
+        // same as no `updates_per_epoch`: recorded alike, so compared alike.
+        if let Some(n) = config.updates_per_epoch
+            && (config.grid.batch_size.0.iter())
+                .all(|b| default_updates(n_train, b.get()) == n.get())
+        {
+            config.updates_per_epoch = None;
         }
         let names = |v: &[String]| v.iter().cloned().map(Column::Name).collect();
         match &data.target {
@@ -149,7 +163,7 @@ impl Sweep {
     /// by default ⌊N / B⌋, so that with any batch size it sees about the
     /// whole training set once.
     pub fn schedule_for(&self, p: &JobParams) -> Schedule {
-        let default = (self.data.splits.train.len() / p.batch_size.get()).max(1);
+        let default = default_updates(self.data.splits.train.len(), p.batch_size.get());
         Schedule {
             epochs: self.config.epoch_count(),
             updates_per_epoch: self.config.updates_per_epoch.map_or(default, |n| n.get()),

@@ -1,9 +1,10 @@
 //! `sweep collect DIR`: the shards' databases merged into the folder's main
 //! one, and the exports written once every job is finished.
 
-use super::rebuild;
+use super::{elsewhere_note, rebuild};
 use crate::cli::CollectArgs;
 use crate::grid::Plan;
+use crate::output::print;
 use crate::output::verdict::{self, Step};
 use crate::store::{MAIN_DB, ResultsDir, Store};
 use anyhow::Context;
@@ -21,20 +22,34 @@ pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
     let dir = ResultsDir::at(&args.dir);
     let main = dir.file(MAIN_DB);
     let shards = dir.shard_dbs();
-    let source = if main.exists() {
-        main.clone()
-    } else {
-        let first = shards
-            .first()
-            .ok_or_else(|| dir.no_results("holds no results database of sweep's"))?;
-        dir.file(first)
-    };
-    let recording = Store::open_existing(&source)?.recording().clone();
+    // The grid collected is the newest of the folder's databases; the
+    // others may hold an earlier grid of the sweep (fewer seeds, another
+    // shard count), and give the jobs it names.
+    let mut newest: Option<(u128, Store)> = None;
+    let candidates = main.exists().then_some(main).into_iter();
+    for path in candidates.chain(shards.iter().map(|name| dir.file(name))) {
+        let store = Store::open_existing(&path)?;
+        let since = store.config_since()?;
+        if newest.as_ref().is_none_or(|(latest, _)| since >= *latest) {
+            newest = Some((since, store));
+        }
+    }
+    let (_, source) =
+        newest.ok_or_else(|| dir.no_results("holds no results database of sweep's"))?;
+    let recording = source.recording().clone();
+    // Each rule's gradcheck verdict, as the run of the newest grid recorded
+    // it: kept in the merged database, for the exports and `sweep report`.
+    let recorded = source.meta("steps")?;
+    drop(source);
     let mut store = Store::open_for_run(&dir, MAIN_DB, recording, false)?;
     for shard in &shards {
         store
             .merge(&dir.file(shard))
             .with_context(|| format!("cannot merge `{shard}`"))?;
+    }
+    match store.elsewhere()? {
+        0 => {}
+        jobs => eprintln!("{}", elsewhere_note(&dir, jobs)),
     }
     let config = store.recording().config.clone();
     let plan = Plan::new(&config.grid)?;
@@ -68,14 +83,6 @@ pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
 
-    // The shards recorded each rule's gradcheck verdict in their databases:
-    // kept in the merged one, for the exports and for `sweep report`.
-    let recorded = shards.iter().find_map(|shard| {
-        Store::open_existing(&dir.file(shard))
-            .ok()?
-            .meta("steps")
-            .ok()?
-    });
     if let Some(text) = &recorded {
         store.set_meta("steps", text)?;
     }
@@ -89,12 +96,11 @@ pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
         vec!["sweep".into(), "CONFIG".into(), "-o".into(), "DIR".into()],
         &crate::runner::thread_pool(None)?,
     );
-    print!("{}", rebuilt.table.render());
-    print!(
-        "\n{}",
-        verdict::render(rebuilt.pairs.reference(), &rebuilt.pairs.verdicts(), &steps)
-    );
+    let verdicts = rebuilt.pairs.verdicts();
+    let text = verdict::render(rebuilt.pairs.reference(), &verdicts, &steps);
+    let printed = print(&format!("{}\n{text}", rebuilt.table.render()));
     store.release()?;
+    printed?;
     rebuilt.counts.context("cannot write the exports")?;
     Ok(ExitCode::SUCCESS)
 }

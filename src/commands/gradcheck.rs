@@ -20,13 +20,14 @@ const SEEDS: u64 = 5;
 pub fn execute(args: &GradcheckArgs) -> anyhow::Result<ExitCode> {
     let loaded = load(args.config.as_deref())?;
     let (checks, n, weights) = checks(&loaded.config.grid, &loaded.data.splits);
-    print!("{}", render(&checks, args.format));
+    let mut text = render(&checks, args.format);
     if args.format == Format::Table {
-        println!(
+        text += &format!(
             "{n} training samples × {weights} initial weight matrices per row; \
-             `gradient` means a relative error below 1e-6"
+             `gradient` means a relative error below 1e-6\n"
         );
     }
+    crate::output::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -21,6 +21,7 @@ use crate::grid::Plan;
 use crate::nn::Rule;
 use crate::output::rule_table::RuleTable;
 use crate::output::verdict::{Step, Steps, sentences};
+use crate::printable;
 use crate::runner::Loaded;
 use crate::store::folder::EXPORTS;
 use crate::store::{ResultsDir, Store};
@@ -86,7 +87,7 @@ pub fn rebuild(
     let exports = export_names(config, no_plot);
     let counts = (|| -> anyhow::Result<JobCounts> {
         if failed.is_empty() && freshness::is_fresh(dir, store, &exports)? {
-            return table_from_figures(store, plan, &mut table, &mut pairs);
+            return table_from_figures(store, plan, false, &mut table, &mut pairs);
         }
         let mut curves = Curves::new(&config.grid, config.epoch_count());
         let mut lines = Lines::new(&config.grid, config.epoch_count());
@@ -161,6 +162,22 @@ pub fn rebuild(
     }
 }
 
+/// The note of a run or a collect whose folder holds `jobs` finished jobs
+/// of cells its config no longer names.
+fn elsewhere_note(dir: &ResultsDir, jobs: u64) -> String {
+    let report = [
+        "sweep",
+        "report",
+        &dir.root().display().to_string(),
+        "--all",
+    ];
+    format!(
+        "sweep: {} of cells this config no longer names stay stored; `{}` includes them",
+        printable::count(jobs, "finished job"),
+        printable::command(&report)
+    )
+}
+
 /// The workbook's first sheet: the verdict with the rules' steps and the
 /// report's sentences.
 pub fn verdict_sheet<'a>(
@@ -193,24 +210,25 @@ fn export_names(config: &Config, no_plot: bool) -> Vec<&'static str> {
         .collect()
 }
 
-/// The end table and the verdict's pairs from the database's figures:
-/// when the exports are fresh, and for `sweep report`.
+/// The end table and the verdict's pairs from the database's figures of
+/// the jobs of `plan` (the recorded one), and with `all` those of cells it
+/// no longer has: when the exports are fresh, and for `sweep report`. The
+/// counts are of `plan`'s jobs.
 pub fn table_from_figures(
     store: &Store,
     plan: &Plan,
+    all: bool,
     table: &mut RuleTable,
     pairs: &mut Pairs,
 ) -> anyhow::Result<JobCounts> {
     let mut counts = JobCounts::default();
-    store.for_each_figures(|position, figures| {
-        if position < plan.cross_len() {
-            let p = plan.cell(position);
-            if !plan.is_excluded(&p) {
-                table.add(&p, &figures);
-                pairs.add(&p, &figures);
-                counts.finished += 1;
-            }
+    store.for_each_figures(|position, p, figures| {
+        let ours = position < plan.cross_len();
+        if ours || all {
+            table.add(&p, &figures);
+            pairs.add(&p, &figures);
         }
+        counts.finished += u64::from(ours);
     })?;
     counts.missing = plan.jobs().count() as u64 - counts.finished;
     Ok(counts)

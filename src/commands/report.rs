@@ -11,6 +11,7 @@ use crate::export::verdict::{self, Pairs};
 use crate::export::workbook::{VerdictSheet, WorkbookFile};
 use crate::grid::Plan;
 use crate::nn::Rule;
+use crate::output::print;
 use crate::output::rule_table::RuleTable;
 use crate::output::verdict::{self as verdict_text, Step};
 use crate::printable;
@@ -44,19 +45,28 @@ pub fn execute(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let store = Store::open_existing(&path)?;
     let config = store.recording().config.clone();
     let plan = Plan::new(&config.grid)?;
+    let elsewhere = store.elsewhere()?;
+    // With --all, the grid that has every stored cell: the config's, each
+    // axis extended by the values of the cells it no longer names.
+    let mut grid = config.grid.clone();
+    if args.all && elsewhere > 0 {
+        grid.exclude.clear();
+        store.for_each_figures(|_, p, _| grid.include(&p))?;
+    }
+    let reported = Plan::new(&grid)?;
     let command = vec!["sweep".into(), "CONFIG".into(), "-o".into(), "DIR".into()];
-    let mut table = RuleTable::new(&config.grid, &args.by, config.target_loss(), command);
+    let mut table = RuleTable::new(&grid, &args.by, config.target_loss(), command);
     if let Some(rule) = args.reference
-        && !config.grid.rule.contains(&rule)
+        && !grid.rule.contains(&rule)
     {
         return Err(ReportError::Reference {
             rule,
-            rules: config.grid.describe(Key::Rule),
+            rules: grid.describe(Key::Rule),
         }
         .into());
     }
-    let mut pairs = Pairs::new(&plan, &args.by, args.reference);
-    let counts = table_from_figures(&store, &plan, &mut table, &mut pairs)?;
+    let mut pairs = Pairs::new(&reported, &args.by, args.reference);
+    let counts = table_from_figures(&store, &plan, args.all, &mut table, &mut pairs)?;
     let steps = Step::parse(&store.meta("steps")?.unwrap_or_default());
     let (reference, verdicts) = (pairs.reference(), pairs.verdicts());
     if let Some(path) = &args.csv {
@@ -68,23 +78,27 @@ pub fn execute(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     }
     match args.format {
         ReportFormat::Table => {
-            println!(
-                "{}: {} of {} finished",
+            let mut text = format!(
+                "{}: {} of {} finished\n",
                 args.dir.display(),
                 counts.finished,
                 printable::count(counts.finished + counts.missing, "job")
             );
-            print!("{}", table.render());
-            print!("\n{}", verdict_text::render(reference, &verdicts, &steps));
+            if elsewhere > 0 {
+                text += &elsewhere_line(elsewhere, args.all);
+                text += "\n";
+            }
+            text += &table.render();
+            text += &format!("\n{}", verdict_text::render(reference, &verdicts, &steps));
+            print(&text)?;
         }
         ReportFormat::Csv => {
-            let mut out = std::io::stdout().lock();
-            verdict::write_csv(&mut out, reference, &verdicts)?;
+            let mut text = Vec::new();
+            verdict::write_csv(&mut text, reference, &verdicts)?;
+            print(&String::from_utf8_lossy(&text))?;
         }
-        ReportFormat::Markdown => {
-            print!("{}", verdict_text::markdown(reference, &verdicts, &steps))
-        }
-        ReportFormat::Json => print!("{}", verdict_text::json(reference, &verdicts, &steps)),
+        ReportFormat::Markdown => print(&verdict_text::markdown(reference, &verdicts, &steps))?,
+        ReportFormat::Json => print(&verdict_text::json(reference, &verdicts, &steps))?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -110,4 +124,16 @@ fn write_workbook(
         book.add(row)
     })?;
     book.finish(path, &lines, sheet)
+}
+
+/// The line that counts the stored jobs of cells the config no longer
+/// names, and says whether they are in the report.
+fn elsewhere_line(jobs: u64, included: bool) -> String {
+    let jobs = printable::count(jobs, "finished job");
+    match included {
+        true => format!("and {jobs} of cells the config no longer names, included (--all)"),
+        false => format!(
+            "and {jobs} of cells the config no longer names, left out (--all includes them)"
+        ),
+    }
 }

@@ -1,11 +1,11 @@
 //! `sweep [CONFIG]`: run the sweep (or a shard of it), resume it, or plan it.
 
-use super::{gradcheck, load, rebuild};
+use super::{elsewhere_note, gradcheck, load, rebuild};
 use crate::cli::RunArgs;
 use crate::grid::Shard;
 use crate::interrupt::{self, Interrupt};
 use crate::output::verdict::{self, Step};
-use crate::output::{dry_run, progress::Progress};
+use crate::output::{dry_run, print, progress::Progress};
 use crate::printable;
 use crate::runner::{self, Sweep};
 use crate::store::Store;
@@ -40,7 +40,7 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
         let finished = checked.as_ref().cloned().unwrap_or_default();
         let mut census = sweep.census(&finished);
         census.refused = checked.is_err();
-        print!("{}", dry_run::render(&census));
+        print(&dry_run::render(&census))?;
         checked.context("the run would be refused")?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -60,6 +60,10 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
             "sweep: {} to run → {root}",
             printable::count(n, "job")
         )),
+    }
+    match store.elsewhere()? {
+        0 => {}
+        jobs => progress.say(&elsewhere_note(&sweep.dir, jobs)),
     }
     let writer = Writer::start(store);
     let sender = writer.sender();
@@ -104,11 +108,11 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
             command,
             &pool,
         );
-        print!("{}", rebuilt.table.render());
-        print!(
-            "\n{}",
-            verdict::render(rebuilt.pairs.reference(), &rebuilt.pairs.verdicts(), &steps)
-        );
+        let verdicts = rebuilt.pairs.verdicts();
+        let text = verdict::render(rebuilt.pairs.reference(), &verdicts, &steps);
+        if let Err(e) = print(&format!("{}\n{text}", rebuilt.table.render())) {
+            write_errors.push(format!("cannot print the table: {e}"));
+        }
         match &rebuilt.counts {
             Ok(_) => progress.say(&format!(
                 "sweep: exports written in {:.2} s",

@@ -89,6 +89,15 @@ macro_rules! axes {
                     $( Key::$Key => self.$field.print(), )+
                 }
             }
+
+            /// The cell whose value of each axis `key` is written `value(key)`:
+            /// the inverse of [`JobParams::value`].
+            pub fn parse(mut value: impl FnMut(Key) -> String) -> Result<JobParams, String> {
+                Ok(JobParams {
+                    $( $field: <$T as AxisValue>::parse(&value(Key::$Key))
+                        .map_err(|e| format!("{}: {e}", Key::$Key))?, )+
+                })
+            }
         }
 
         /// `[grid]`: every list is crossed with every other.
@@ -138,6 +147,12 @@ macro_rules! axes {
                 match key {
                     $( Key::$Key => self.$field.describe(), )+
                 }
+            }
+
+            /// Adds each value of `p` its axis does not have yet, after the
+            /// others: the grid then has the cell `p`.
+            pub fn include(&mut self, p: &JobParams) {
+                $( self.$field.include(p.$field); )+
             }
 
             /// The first axis that lists a value twice, with the index of

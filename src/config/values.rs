@@ -28,6 +28,8 @@ pub trait AxisValues {
     fn first_duplicate(&self) -> Option<(u64, Self::Item)>;
     /// The values as a person reads them: `0.1, 0.5` or `1 to 10 (10 seeds)`.
     fn describe(&self) -> String;
+    /// Adds `value` after the others, unless it is one of them.
+    fn include(&mut self, value: Self::Item);
 }
 
 /// A grid axis: a list of values, or one value standing for a list of one.
@@ -54,6 +56,11 @@ impl<T: AxisValue> AxisValues for Values<T> {
     }
     fn describe(&self) -> String {
         self.0.iter().map(T::print).collect::<Vec<_>>().join(", ")
+    }
+    fn include(&mut self, value: T) {
+        if !self.0.contains(&value) {
+            self.0.push(value);
+        }
     }
 }
 
@@ -134,6 +141,13 @@ impl AxisValues for Seeds {
             Seeds::List(list) => {
                 Values(list.iter().copied().map(Count).collect::<Vec<Seed>>()).describe()
             }
+        }
+    }
+    fn include(&mut self, value: Seed) {
+        if self.index_of(value).is_none() {
+            let mut list: Vec<u64> = (0..self.count()).map(|k| self.get(k).0).collect();
+            list.push(value.0);
+            *self = Seeds::from(list);
         }
     }
 }

@@ -21,7 +21,7 @@ pub fn write(
     write_atomic(&dir.file("weights.csv"), |w| {
         writeln!(w, "job_id,weights,input,{}", outputs.join(","))?;
         let mut id = (u64::MAX, String::new());
-        store.for_each_weight(|position, kind, i, j, value| {
+        store.for_each_weight(0..plan.cross_len(), |position, kind, i, j, value| {
             if id.0 != position {
                 id = (position, plan.cell(position).id());
             }

@@ -15,6 +15,7 @@ pub mod folder;
 mod merge;
 pub mod read;
 pub mod recorded;
+pub mod regrid;
 pub mod schema;
 pub mod summary;
 pub mod writer;
@@ -22,6 +23,7 @@ pub mod writer;
 pub use folder::ResultsDir;
 
 use crate::config::Config;
+use crate::grid::Plan;
 use crate::nn::Dims;
 use crate::printable;
 use crate::process::{host_name, is_running};
@@ -36,9 +38,11 @@ pub const MAIN_DB: &str = "results.db";
 /// A results folder or database that cannot take this run's results.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// It holds results of another config.
+    /// It holds results of a config whose shared settings differ.
     #[error(
-        "`{}` holds results of a different config; what changed (recorded → now):\n{changes}\n\
+        "`{}` holds results of a different config: a setting every job shares changed \
+         (recorded → now):\n{changes}\n\
+         a results folder keeps its shared settings while its [grid] grows or changes; \
          run with --force to delete those results and start afresh, \
          or give the sweep another `name` or -o DIR",
         dir.display()
@@ -314,11 +318,30 @@ impl Store {
         let path = self.path.clone();
         let recording = self.recording.clone();
         let text = self.rendered()?;
+        let plan = self.plan()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Exclusive)
             .map_err(sql_error(&path))?;
-        if !same_config(&tx, &path, &text)? {
+        let standing = standing(&tx, &path, &text)?;
+        if standing == Standing::Regrid {
+            regrid::moves(&tx, &plan)
+                .and_then(|moves| regrid::renumber(&tx, &moves))
+                .and_then(|()| {
+                    tx.execute(
+                        "UPDATE meta SET value = ?1 WHERE key = 'config'",
+                        [text.as_str()],
+                    )
+                })
+                .and_then(|_| {
+                    tx.execute(
+                        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'changes'",
+                        [],
+                    )
+                })
+                .map_err(sql_error(&path))?;
+        }
+        if standing == Standing::New {
             let bit = |b: bool| if b { "1" } else { "0" };
             let (inputs, outputs) = (recording.inputs.join("\n"), recording.outputs.join("\n"));
             for (key, value) in [
@@ -336,6 +359,18 @@ impl Store {
                 .map_err(sql_error(&path))?;
             }
         }
+        if standing != Standing::Same {
+            // Which of a folder's databases holds the newest grid: the one
+            // `sweep collect` merges into.
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |t| t.as_nanos());
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('config_since', ?1)",
+                [now.to_string()],
+            )
+            .map_err(sql_error(&path))?;
+        }
         unlocked(&tx, &path)?;
         tx.execute(
             "INSERT OR REPLACE INTO lock (only, host, pid) VALUES (1, ?1, ?2)",
@@ -348,6 +383,11 @@ impl Store {
         )
         .map_err(sql_error(&path))?;
         tx.commit().map_err(sql_error(&path))
+    }
+
+    /// The plan of the config this store is opened for.
+    fn plan(&self) -> Result<Plan, StoreError> {
+        Plan::new(&self.recording.config.grid).map_err(|e| self.not_ours(e.to_string()))
     }
 
     /// The config as the database records it.
@@ -368,10 +408,24 @@ impl Store {
         recording: &Recording,
         force: bool,
     ) -> Result<Finished, StoreError> {
-        match Store::check_for_run(dir, db_name, recording, force)? {
-            Some(store) if !force => store.finished(),
-            _ => Ok(Finished::default()),
+        let store = match Store::check_for_run(dir, db_name, recording, force)? {
+            Some(store) if !force => store,
+            _ => return Ok(Finished::default()),
+        };
+        if standing(&store.conn, &store.path, &store.rendered()?)? != Standing::Regrid {
+            return store.finished();
         }
+        // What the run would renumber, without writing: the jobs' positions
+        // in this config's plan.
+        let plan = store.plan()?;
+        let moves = regrid::moves(&store.conn, &plan).map_err(sql_error(&store.path))?;
+        let moved: std::collections::HashMap<u64, u64> = moves.into_iter().collect();
+        Ok(store
+            .finished()?
+            .positions()
+            .map(|k| moved.get(&k).copied().unwrap_or(k))
+            .filter(|&k| k < plan.cross_len())
+            .collect())
     }
 
     /// The checks of a run's start: the folder is sweep's to write in, and
@@ -403,7 +457,7 @@ impl Store {
             return Ok(None);
         }
         if !force {
-            same_config(&store.conn, &path, &store.rendered()?)?;
+            standing(&store.conn, &path, &store.rendered()?)?;
             unlocked(&store.conn, &path)?;
         }
         Ok(Some(store))
@@ -465,6 +519,16 @@ impl Store {
         Ok(self.meta("config")?.unwrap_or_default())
     }
 
+    /// When this database's config was recorded (nanoseconds since 1970; 0
+    /// before sweep recorded it): of a folder's databases, the one with the
+    /// latest holds the newest grid.
+    pub fn config_since(&self) -> Result<u128, StoreError> {
+        Ok(self
+            .meta("config_since")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
     /// The exports this database has written, by file name.
     pub fn recorded_exports(&self) -> Vec<String> {
         EXPORTS
@@ -487,11 +551,22 @@ impl Store {
     }
 }
 
-/// Whether the database records a config, refused when it records
-/// another than `text`.
-fn same_config(conn: &Connection, path: &Path, text: &str) -> Result<bool, StoreError> {
+/// How the config a database records stands to this run's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    /// It records none yet.
+    New,
+    /// The same config.
+    Same,
+    /// The same shared settings, another grid.
+    Regrid,
+}
+
+/// How the database's config stands to `text`'s; refused when a shared
+/// setting differs.
+fn standing(conn: &Connection, path: &Path, text: &str) -> Result<Standing, StoreError> {
     let Some(old) = meta_value(conn, "config").map_err(sql_error(path))? else {
-        return Ok(false);
+        return Ok(Standing::New);
     };
     let changes = recorded::changes(&old, text).map_err(|e| StoreError::NotOurs {
         path: path.to_path_buf(),
@@ -503,7 +578,15 @@ fn same_config(conn: &Connection, path: &Path, text: &str) -> Result<bool, Store
             changes: changes.join("\n"),
         });
     }
-    Ok(true)
+    let grid = |text: &str| recorded::parse(text).map(|r| r.config.grid);
+    match (grid(&old), grid(text)) {
+        (Ok(a), Ok(b)) if a == b => Ok(Standing::Same),
+        (Ok(_), Ok(_)) => Ok(Standing::Regrid),
+        (Err(e), _) | (_, Err(e)) => Err(StoreError::NotOurs {
+            path: path.to_path_buf(),
+            reason: format!("{e:#}"),
+        }),
+    }
 }
 
 /// Refuses a database whose lock a live run (other than this one) holds.

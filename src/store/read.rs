@@ -1,7 +1,8 @@
 //! Reading the database back, in plan order and streaming, so that an
 //! export of a million jobs holds one job's rows at a time.
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, regrid};
+use crate::grid::JobParams;
 use crate::nn::metrics::Metrics;
 use crate::nn::{EpochRecord, Status};
 use anyhow::{Context, anyhow};
@@ -21,12 +22,31 @@ impl Finished {
             .is_some_and(|w| w & (1 << (position % 64)) != 0)
     }
 
+    /// The finished positions, in order.
+    pub fn positions(&self) -> impl Iterator<Item = u64> + '_ {
+        (self.bits.iter().enumerate()).flat_map(|(word, &bits)| {
+            (0..64)
+                .filter(move |b| bits & (1 << b) != 0)
+                .map(move |b| word as u64 * 64 + b)
+        })
+    }
+
     fn insert(&mut self, position: u64) {
         let word = (position / 64) as usize;
         if word >= self.bits.len() {
             self.bits.resize(word + 1, 0);
         }
         self.bits[word] |= 1 << (position % 64);
+    }
+}
+
+impl FromIterator<u64> for Finished {
+    fn from_iter<I: IntoIterator<Item = u64>>(positions: I) -> Self {
+        let mut finished = Finished::default();
+        for k in positions {
+            finished.insert(k);
+        }
+        finished
     }
 }
 
@@ -107,20 +127,26 @@ impl Store {
         Ok(())
     }
 
-    /// Calls `each` with every finished job's position and figures, in
-    /// order of position.
-    pub fn for_each_figures(&self, mut each: impl FnMut(u64, JobFigures)) -> anyhow::Result<()> {
-        let mut stmt = self.conn.prepare(
+    /// Calls `each` with every finished job's position, cell and figures,
+    /// in order of position: the jobs of the recorded plan, then those of
+    /// cells it no longer has ([`Store::elsewhere`]).
+    pub fn for_each_figures(
+        &self,
+        mut each: impl FnMut(u64, JobParams, JobFigures),
+    ) -> anyhow::Result<()> {
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT j.position, j.status, j.final_train_loss, j.final_validation_loss, \
-             j.final_test_error_rate, j.first_epoch_below_target, e.train_loss \
+             j.final_test_error_rate, j.first_epoch_below_target, e.train_loss, {} \
              FROM jobs j LEFT JOIN epochs e ON e.position = j.position AND e.epoch = 0 \
              ORDER BY j.position",
-        )?;
+            regrid::cell_columns()
+        ))?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let name: String = row.get(1)?;
             each(
                 row.get::<_, i64>(0)? as u64,
+                regrid::cell(row, 7)?,
                 JobFigures {
                     status: Status::from_name(&name)
                         .ok_or_else(|| anyhow!("unknown status `{name}`"))?,
@@ -153,17 +179,20 @@ impl Store {
         Ok(())
     }
 
-    /// Calls `each` with every weight: position, `initial` or `final`, input
-    /// row, output column and value (NaN for a NULL), in order.
+    /// Calls `each` with every weight of the jobs whose position is in
+    /// `positions`: position, `initial` or `final`, input row, output
+    /// column and value (NaN for a NULL), in order.
     pub fn for_each_weight(
         &self,
+        positions: std::ops::Range<u64>,
         mut each: impl FnMut(u64, &str, usize, usize, f64) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         let mut stmt = self.conn.prepare(
             "SELECT position, kind, input, output, value FROM weights \
+             WHERE position >= ?1 AND position < ?2 \
              ORDER BY position, kind DESC, input, output",
         )?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query(bounds(&positions))?;
         while let Some(row) = rows.next()? {
             let kind: String = row.get(1)?;
             each(

@@ -67,13 +67,21 @@ pub fn parse(text: &str) -> anyhow::Result<Recorded> {
     })
 }
 
-/// What differs between the config that made a results folder and the one
-/// now, one `key: recorded → now` line per key. Compared as written to
+/// The key of the one table of the config that is not shared: `[grid]`.
+/// A job's numbers depend only on its own cell and on the rest of the
+/// config, so a folder's cells may come and go while the rest stays.
+const CELLS: &str = "grid";
+
+/// What differs in the **shared settings** (all but `[grid]`) between the
+/// config that made a results folder and the one now, one
+/// `key: recorded → now` line per key. Compared as written to
 /// `config.toml`, so the resolved values count, not the file's text.
 pub fn differences(recorded: &Config, now: &Config) -> anyhow::Result<Vec<String>> {
     let flat = |c: &Config| -> anyhow::Result<BTreeMap<String, String>> {
         let mut out = BTreeMap::new();
-        flatten("", &toml::Value::try_from(c)?, &mut out);
+        let mut table = toml::Table::try_from(c)?;
+        table.remove(CELLS);
+        flatten("", &toml::Value::Table(table), &mut out);
         Ok(out)
     };
     let (old, new) = (flat(recorded)?, flat(now)?);
@@ -110,9 +118,10 @@ fn flatten(prefix: &str, value: &toml::Value, out: &mut BTreeMap<String, String>
     }
 }
 
-/// What differs between the recorded run `old` and this one, `new` (both
-/// the text of a `config.toml`): one `key: recorded → now` line each, the
-/// data's content and sweep's version included.
+/// What differs between the shared settings of the recorded run `old` and
+/// this one, `new` (both the text of a `config.toml`): one
+/// `key: recorded → now` line each, the data's content and sweep's version
+/// included. The grids may differ: see [`Recorded::config`]'s `grid`.
 pub fn changes(old: &str, new: &str) -> anyhow::Result<Vec<String>> {
     let (old, new) = (parse(old)?, parse(new)?);
     let mut changes = differences(&old.config, &new.config)?;
@@ -167,5 +176,15 @@ mod tests {
         b.data.seed = crate::config::Count(3);
         let diff = differences(&a, &b).unwrap();
         assert_eq!(diff, ["  data.seed: 0 → 3", "  epochs: 100 → 7"]);
+    }
+
+    #[test]
+    fn the_grid_is_not_a_shared_setting() {
+        let a = Config::parse(DEFAULT_GRID, "grid.toml", "grid").unwrap();
+        let mut b = a.clone();
+        b.grid.seed = crate::config::Seeds::Range { from: 1, count: 30 };
+        b.grid.rule.0.truncate(1);
+        assert!(differences(&a, &b).unwrap().is_empty());
+        assert_ne!(a, b);
     }
 }
