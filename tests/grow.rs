@@ -290,3 +290,84 @@ fn a_kill_while_the_folder_is_renumbered_loses_nothing() {
     run_ok(&[path(&big)], &fresh);
     assert!(results_bytes(&out.join("g")) == results_bytes(&fresh.join("g")));
 }
+
+#[test]
+fn the_meaning_is_compared_not_the_spelling() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    run_ok(&[path(&config(tmp.path(), "a.toml", FIRST))], &out);
+    let split = "split = { train = 0.6, validation = 0.2, test = 0.2 }";
+    for (what, text) in [
+        (
+            "keys and tables in another order, with comments",
+            format!(
+                "# the same sweep\nepochs = 4\nname = \"g\"\n[grid]\nseed = [1, 2] # two seeds\n\
+                 learning_rate = [0.1]\nrule = \"matmul\"\n\n[data]\n{split}\n"
+            ),
+        ),
+        (
+            "every default written in",
+            format!(
+                "name = \"g\"\nepochs = 4\nbias = 1.0\n\
+                 [data]\nsource = \"iris\"\n{split}\nscale = \"standard\"\nseed = 0\n\
+                 delimiter = \",\"\nheader = true\n\
+                 inputs = [\"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\"]\n\
+                 target = \"species\"\n\
+                 [stop]\n[target]\n[output]\nweights = false\nworkbook = true\n\
+                 [grid]\nrule = \"matmul\"\nactivation = \"sigmoid\"\nlearning_rate = 0.1\n\
+                 batch_size = 1\nsampling = \"random\"\ninit_range = 0.5\n\
+                 seed = {{ from = 1, to = 2, step = 1 }}\nexclude = []\n"
+            ),
+        ),
+    ] {
+        // The same config: its exports are still fresh, and kept as they are.
+        let modified = || {
+            fs::metadata(out.join("g/summary.csv"))
+                .unwrap()
+                .modified()
+                .unwrap()
+        };
+        let before = modified();
+        let same = tmp.path().join("same.toml");
+        fs::write(&same, &text).unwrap();
+        let stderr = sweep(&[path(&same), "-o", path(&out)]);
+        assert!(
+            stderr.contains("all 2 jobs already finished"),
+            "{what}:\n{text}\n{stderr}"
+        );
+        assert_eq!(modified(), before, "{what}: the exports were rewritten");
+    }
+}
+
+/// The README's example: `configs/scan.toml`, then ten more seeds.
+#[test]
+fn the_readme_scan_grows_by_ten_seeds() {
+    let tmp = TempDir::new().unwrap();
+    let scan = tmp.path().join("scan.toml");
+    let text = fs::read_to_string(common::repo("configs/scan.toml")).unwrap();
+    fs::write(&scan, &text).unwrap();
+    let out = tmp.path().join("results");
+    for _ in 0..2 {
+        let stderr = sweep(&[path(&scan), "-o", path(&out)]);
+        assert!(stderr.contains("sweep: 200 jobs to run"), "{stderr}");
+        fs::write(&scan, text.replace("to = 10 }", "to = 20 }")).unwrap();
+    }
+    let report = cargo_bin_cmd!("sweep")
+        .args(["report", path(&out.join("scan")), "--by", "learning_rate"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8(report.stdout).unwrap();
+    assert!(report.contains("400 of 400 jobs finished"), "{report}");
+    let worse = report
+        .lines()
+        .filter(|l| l.starts_with("kronecker  20/0/0 "))
+        .count();
+    assert_eq!(worse, 10, "{report}");
+    for line in [
+        "matmul     sigmoid               1.0    20         20      0.0599    0.0815                 2",
+        "kronecker  sigmoid             0.001    20         20      0.2529    0.2680             never",
+        "kronecker  20/0/0          +0.362 [0.361, 0.366]  1.9e-6  0.253 → 0.436    0/20  not gradient",
+    ] {
+        assert!(report.contains(line), "{line}\n{report}");
+    }
+}
