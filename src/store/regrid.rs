@@ -34,7 +34,10 @@ pub fn cell(row: &Row, first: usize) -> rusqlite::Result<JobParams> {
     if let Some(e) = failure {
         return Err(e);
     }
-    p.map_err(|why| rusqlite::Error::InvalidColumnName(format!("a damaged cell: {why}")))
+    p.map_err(|why| {
+        let why = format!("a job's cell that is none of sweep's: {why}");
+        rusqlite::Error::FromSqlConversionFailure(first, rusqlite::types::Type::Text, why.into())
+    })
 }
 
 /// The axis columns of `jobs`, in the order [`cell`] reads them.
