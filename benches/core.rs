@@ -8,8 +8,9 @@ use std::path::Path;
 use sweep::config::{Column, Config, DEFAULT_GRID, DataConfig};
 use sweep::data;
 use sweep::grid::Plan;
+use sweep::nn::expr;
 use sweep::nn::metrics::{EvalBuffers, evaluate};
-use sweep::nn::rule::{UpdateBuffers, update};
+use sweep::nn::rule::{Definitions, RuleName, Stepper};
 use sweep::nn::train::{Job, Schedule, initial_weights, train};
 use sweep::nn::{Activation, Rule, Sampling, Set, Splits};
 
@@ -25,21 +26,33 @@ fn iris(inputs: &[&str]) -> Splits {
 const FOUR: [&str; 4] = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
 const TWO: [&str; 2] = ["petal_length", "petal_width"];
 
+/// `asker_fix`, the user rule of `configs/variants.toml` that computes
+/// what `matmul` does at batch size 1.
+fn asker_fix() -> (Rule, Definitions) {
+    let name = RuleName::new("asker_fix").unwrap();
+    let text = "scalar_mul(eta, matmul(transpose(inputs), delta))";
+    let definitions = Definitions([(name, expr::parse(text).unwrap())].into());
+    (Rule::Defined(name), definitions)
+}
+
+/// One update of each built-in rule, and of `asker_fix` (the same step as
+/// `matmul`, compiled from its expression), for every activation.
 fn updates(c: &mut Criterion) {
     let mut group = c.benchmark_group("update");
-    for rule in Rule::ALL {
+    let (user, definitions) = asker_fix();
+    for rule in Rule::ALL.into_iter().chain([user]) {
         // The printed rule cannot run on 4 → 3; it is timed on 2 → 3.
         let data = iris(if rule == Rule::Kronecker { &TWO } else { &FOUR });
         let dims = data.dims();
         for f in Activation::ALL {
             let mut w = initial_weights(1, 0.5, dims);
-            let mut ws = UpdateBuffers::new(dims);
+            let mut step = Stepper::new(rule, &definitions, dims, 1, 0.01).unwrap();
             let mut sample = 0;
             let id = BenchmarkId::new(rule.name(), f.name());
             group.bench_function(id, |b| {
                 b.iter(|| {
                     sample = (sample + 1) % data.train.len();
-                    update(rule, 0.01, f, &mut w, &data.train, &[sample], &mut ws).unwrap();
+                    step.update(0.01, f, &mut w, &data.train, &[sample]);
                 })
             });
         }
@@ -113,13 +126,13 @@ fn epoch(c: &mut Criterion) {
     let mut group = c.benchmark_group("epoch");
 
     let mut w = initial_weights(1, 0.5, dims);
-    let mut ws = UpdateBuffers::new(dims);
+    let none = Definitions::default();
+    let mut step = Stepper::new(Rule::Matmul, &none, dims, 1, 0.01).unwrap();
     let mut scratch = EvalBuffers::new(dims.outputs);
     group.bench_function("sweep", |b| {
         b.iter(|| {
             for &s in &order {
-                let f = Activation::Sigmoid;
-                update(Rule::Matmul, 0.01, f, &mut w, &data.train, &[s], &mut ws).unwrap();
+                step.update(0.01, Activation::Sigmoid, &mut w, &data.train, &[s]);
             }
             for set in [&data.train, &data.validation, &data.test] {
                 black_box(evaluate(&w, Activation::Sigmoid, set, &mut scratch));
@@ -130,8 +143,7 @@ fn epoch(c: &mut Criterion) {
     group.bench_function("sweep-updates", |b| {
         b.iter(|| {
             for &s in &order {
-                let f = Activation::Sigmoid;
-                update(Rule::Matmul, 0.01, f, &mut w, &data.train, &[s], &mut ws).unwrap();
+                step.update(0.01, Activation::Sigmoid, &mut w, &data.train, &[s]);
             }
         })
     });
@@ -198,7 +210,7 @@ fn job(c: &mut Criterion) {
     };
     c.bench_function("job/iris4-matmul-sigmoid-100-epochs", |b| {
         b.iter(|| {
-            train(&params, &schedule, &data, |r| {
+            train(&params, &schedule, &data, &Definitions::default(), |r| {
                 black_box(r);
             })
         })
@@ -225,7 +237,7 @@ fn default_grid(c: &mut Criterion) {
     group.bench_function("default-180-jobs-one-thread", |b| {
         b.iter(|| {
             for p in &jobs {
-                black_box(train(p, &schedule, &data, |r| {
+                black_box(train(p, &schedule, &data, &Definitions::default(), |r| {
                     black_box(r);
                 }));
             }

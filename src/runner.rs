@@ -6,8 +6,8 @@ use crate::config::{Column, Config, ConfigError, ConfigSource, Key, Selector};
 use crate::data::{Prepared, Target};
 use crate::grid::{JobParams, Plan, Shard};
 use crate::interrupt::Interrupt;
-use crate::nn::EpochRecord;
 use crate::nn::train::{Schedule, train};
+use crate::nn::{Definitions, EpochRecord, Rule};
 use crate::output::dry_run::Census;
 use crate::output::progress::Progress;
 use crate::printable;
@@ -53,6 +53,8 @@ pub struct Sweep {
     pub filter: Vec<Selector>,
     /// `--shard`: only the jobs at these positions run.
     pub shard: Shard,
+    /// The config's own rules, parsed.
+    pub definitions: Definitions,
 }
 
 /// A sweep that cannot run as asked.
@@ -61,6 +63,9 @@ pub enum SweepError {
     /// A value that is wrong only together with the data.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A filter names a rule the config does not have.
+    #[error("--filter: {0}")]
+    FilterUnknownRule(String),
     /// The filters select no job.
     #[error(
         "--filter: no cell of the grid in {origin} matches all the filters; `sweep --dry-run` lists the axes and their values"
@@ -132,7 +137,9 @@ impl Sweep {
             config.output.dir = out.to_path_buf();
         }
         let dir = ResultsDir::new(&config.output.dir, &config.name);
+        let definitions = config.definitions();
         let sweep = Sweep {
+            definitions,
             config,
             data,
             plan,
@@ -140,6 +147,19 @@ impl Sweep {
             filter,
             shard,
         };
+        let filtered = sweep
+            .filter
+            .iter()
+            .flat_map(|f| f.rule.iter().flat_map(|v| v.0.iter()));
+        for rule in filtered {
+            if let Rule::Defined(name) = rule
+                && !sweep.config.rules.0.contains_key(name.as_str())
+            {
+                return Err(SweepError::FilterUnknownRule(
+                    sweep.config.rules.unknown(name.as_str()),
+                ));
+            }
+        }
         if !sweep.filter.is_empty() && !sweep.plan.jobs().any(|p| sweep.selected(&p)) {
             return Err(SweepError::FilterMatchesNothing {
                 origin: source.origin,
@@ -235,7 +255,7 @@ impl Sweep {
             }
             selected += 1;
             selected_finished += u64::from(done);
-            match p.rule.check(dims, p.batch_size.get()) {
+            match p.rule.check(&self.definitions, dims, p.batch_size.get()) {
                 Ok(()) => {
                     let s = self.schedule_for(&p);
                     c.updates += u128::from(s.epochs) * s.updates_per_epoch as u128;
@@ -348,7 +368,13 @@ fn run_job(sweep: &Sweep, position: u64, p: &JobParams) -> Result<FinishedJob, S
     let started = Instant::now();
     let schedule = sweep.schedule_for(p);
     let mut rows: Vec<EpochRecord> = Vec::with_capacity(schedule.epochs as usize + 1);
-    let trained = train(&p.job(), &schedule, &sweep.data.splits, |r| rows.push(*r));
+    let trained = train(
+        &p.job(),
+        &schedule,
+        &sweep.data.splits,
+        &sweep.definitions,
+        |r| rows.push(*r),
+    );
     Ok(FinishedJob {
         position,
         params: *p,

@@ -112,7 +112,9 @@ fn filter_must_match_a_cell() {
         .args(["--filter", "rule=kron"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("unknown variant `kron`"));
+        .stderr(predicate::str::contains(
+            "unknown rule `kron` (did you mean `kronecker`?)",
+        ));
 }
 
 #[test]

@@ -143,8 +143,8 @@ fn unknown_names_list_the_valid_ones() {
         "[grid]\nrule = \"kron\"\n",
         &[],
         &[
-            "unknown value `kron`",
-            "`matmul`, `kronecker`, `kronecker_input`",
+            "small.toml:2:8: grid.rule[0]: unknown rule `kron` (did you mean `kronecker`?)",
+            "matmul, kronecker, kronecker_input",
         ],
     );
     refused(
@@ -574,4 +574,62 @@ fn bad_ranges_are_refused_at_their_place() {
         &[],
         &["grid.init_range", "-1 is not accepted"],
     );
+}
+
+#[test]
+fn a_rule_of_ones_own_is_checked_before_anything_runs() {
+    // A mistake inside the expression: its line, its column inside the
+    // string, and a caret under it.
+    refused(
+        "[rules]\nmine = \"scalar_mul(eta, kron(transpose(outputs), delta))\"\n\
+         [grid]\nrule = \"mine\"\n",
+        &[],
+        &[
+            "small.toml:2:25: rules.mine: unknown function `kron` (did you mean `kronecker`?)",
+            "|                         ^",
+        ],
+    );
+    for (rule, needles) in [
+        (
+            "transpose(outputs, delta)",
+            &["2:9:", "`transpose` takes 1 argument, here 2"][..],
+        ),
+        ("scalar_mul(eta, delta", &["2:30:", "is not closed"][..]),
+        (
+            "scalar_mul(eta, detla)",
+            &["2:25:", "did you mean `delta`", "names: sample"][..],
+        ),
+        ("", &["ends where a name"][..]),
+    ] {
+        refused(
+            &format!("[rules]\nmine = \"{rule}\"\n[grid]\nrule = \"mine\"\n"),
+            &[],
+            needles,
+        );
+    }
+    // Names: a built-in one, one that cannot be a rule's, one not defined.
+    refused(
+        "[rules]\nmatmul = \"delta\"\n",
+        &[],
+        &["rules.matmul: `matmul` is a built-in rule; give yours another name"],
+    );
+    refused(
+        "[rules]\n\"my-rule\" = \"delta\"\n",
+        &[],
+        &["letters, digits and _"],
+    );
+    refused(
+        "[rules]\nmine = \"scalar_mul(eta, delta)\"\n[grid]\nrule = [\"matmul\", \"mien\"]\n",
+        &[],
+        &[
+            "grid.rule[1]: unknown rule `mien` (did you mean `mine`?)",
+            "the config's own ([rules]): mine",
+        ],
+    );
+    refused(
+        "[grid]\nexclude = [{ rule = \"printed\" }]\n",
+        &[],
+        &["grid.exclude[0].rule: unknown rule `printed`"],
+    );
+    refused("[rules]\nmine = 3\n", &[], &["rules.mine", "string"]);
 }

@@ -5,7 +5,7 @@ use crate::cli::GradcheckArgs;
 use crate::config::{AxisValues, GridConfig};
 use crate::nn::gradient::{Check, compare};
 use crate::nn::train::initial_weights;
-use crate::nn::{Set, Splits};
+use crate::nn::{Definitions, Set, Splits};
 use crate::output::gradient_table::{Format, render};
 use ndarray::s;
 use std::process::ExitCode;
@@ -19,7 +19,8 @@ const SEEDS: u64 = 5;
 /// training samples and its first seeds' initial weights, and prints it.
 pub fn execute(args: &GradcheckArgs) -> anyhow::Result<ExitCode> {
     let loaded = load(args.config.as_deref())?;
-    let (checks, n, weights) = checks(&loaded.config.grid, &loaded.data.splits);
+    let definitions = loaded.config.definitions();
+    let (checks, n, weights) = checks(&loaded.config.grid, &definitions, &loaded.data.splits);
     let mut text = render(&checks, args.format);
     if args.format == Format::Table {
         text += &format!(
@@ -34,7 +35,11 @@ pub fn execute(args: &GradcheckArgs) -> anyhow::Result<ExitCode> {
 /// Every rule × activation of `grid` checked on the first training
 /// samples and the first seeds' initial weights, with how many samples
 /// and weight matrices each used. Cheap: the run's verdict uses it too.
-pub fn checks(grid: &GridConfig, splits: &Splits) -> (Vec<Check>, usize, usize) {
+pub fn checks(
+    grid: &GridConfig,
+    definitions: &Definitions,
+    splits: &Splits,
+) -> (Vec<Check>, usize, usize) {
     let dims = splits.dims();
     let train = &splits.train;
     let n = train.len().min(SAMPLES);
@@ -59,7 +64,7 @@ pub fn checks(grid: &GridConfig, splits: &Splits) -> (Vec<Check>, usize, usize) 
         .map(|(rule, activation)| Check {
             rule,
             activation,
-            result: compare(rule, activation, &weights, &samples),
+            result: compare(rule, definitions, activation, &weights, &samples),
         })
         .collect();
     (checks, n, weights.len())

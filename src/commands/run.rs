@@ -81,7 +81,8 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut write_errors = Vec::new();
     // Each rule's gradcheck verdict, for the verdict now and for `sweep
     // report` and `sweep collect` later, which have no data to check with.
-    let (checks, _, _) = gradcheck::checks(&sweep.config.grid, &sweep.data.splits);
+    let (checks, _, _) =
+        gradcheck::checks(&sweep.config.grid, &sweep.definitions, &sweep.data.splits);
     let steps = Step::all(&sweep.config.grid.rule.0, &checks);
     if let Err(e) = store.set_meta("steps", &Step::record(&steps)) {
         write_errors.push(format!("{e:#}"));

@@ -12,6 +12,7 @@ mod error;
 pub mod generators;
 pub mod limits;
 pub mod range;
+pub mod rules;
 pub mod scalar;
 mod source;
 pub mod values;
@@ -20,6 +21,7 @@ pub use axes::{GridConfig, JobParams, Key, Selector};
 pub use data::{Column, DataConfig, Scale, Source, SplitFractions};
 pub use error::{ConfigError, Place};
 pub use generators::{BlobsConfig, Gate, LogicConfig, TeacherConfig};
+pub use rules::Rules;
 pub use scalar::{Count, Deviation, Extent, Finite, Fraction, NonNegative, Positive};
 pub use source::ConfigSource;
 pub use values::{AxisValues, BatchSize, InitRange, LearningRate, Seed, Seeds, Values};
@@ -61,6 +63,9 @@ pub struct Config {
     /// The axes whose cross product is the set of jobs.
     #[serde(default)]
     pub grid: GridConfig,
+    /// The config's own update rules, by name.
+    #[serde(default, skip_serializing_if = "Rules::is_empty")]
+    pub rules: Rules,
     /// The loss a job should reach: measured, never stopping a job.
     #[serde(default)]
     pub target: TargetConfig,
@@ -104,6 +109,11 @@ impl Config {
     /// [`MAX_EPOCHS`], so a `u32` holds them).
     pub fn epoch_count(&self) -> u32 {
         self.epochs.0 as u32
+    }
+
+    /// The config's own rules, parsed: what training and the checks use.
+    pub fn definitions(&self) -> crate::nn::Definitions {
+        self.rules.definitions()
     }
 
     /// The validation loss whose first crossing is reported: `[target]`'s,
@@ -175,6 +185,7 @@ impl Config {
     /// only together with others) and fills in the chosen generator's
     /// parameters.
     fn check(&mut self, source: &ConfigSource) -> Result<(), ConfigError> {
+        self.rules.check(&self.grid, source)?;
         self.data
             .check()
             .map_err(|(key, message)| source.error(&key, message))?;

@@ -110,6 +110,34 @@ impl ConfigSource {
         }
     }
 
+    /// The error for the string value of `key`, placed at byte `at` of
+    /// the string's text: a caret under the place inside it. A string
+    /// written with escapes or over several lines has no such place in the
+    /// file; the caret is then under the string's start.
+    pub fn error_in_string(&self, key: &str, at: usize, message: impl Into<String>) -> ConfigError {
+        let span = DeTable::parse(&self.text)
+            .ok()
+            .and_then(|root| locate(root.get_ref(), key));
+        let place = span.map_or_else(Place::default, |span| {
+            let written = &self.text[span.clone()];
+            let plain =
+                (written.starts_with('"') && !written.contains('\\')) || written.starts_with('\'');
+            let inside = plain && !written.starts_with("\"\"\"") && !written.starts_with("\'\'\'");
+            let offset = if inside && at + 1 < written.len() {
+                1 + at
+            } else {
+                0
+            };
+            Place::of(&self.text, span.start + offset)
+        });
+        ConfigError::Invalid {
+            origin: self.origin.clone(),
+            key: key.to_string(),
+            place,
+            message: message.into(),
+        }
+    }
+
     fn toml_error(&self, key: &str, e: &toml::de::Error) -> ConfigError {
         let place = e
             .span()

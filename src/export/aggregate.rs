@@ -73,7 +73,7 @@ struct Chunk {
 /// A row of `summary.csv`, owned, to hand to `on_row` in order.
 #[derive(Debug)]
 enum Owned {
-    Finished(JobSummary, Vec<EpochRecord>),
+    Finished(Box<JobSummary>, Vec<EpochRecord>),
     Failed(JobParams),
 }
 
@@ -245,7 +245,7 @@ fn chunk(
         summary.write_record(summary::record(&s))?;
         c.counts.epoch_rows += rows.len() as u64;
         c.counts.finished += 1;
-        c.rows.push(Owned::Finished(s, rows.to_vec()));
+        c.rows.push(Owned::Finished(Box::new(s), rows.to_vec()));
         Ok(())
     })?;
     for (_, p) in plan_jobs {

@@ -46,12 +46,30 @@ impl Band {
 }
 
 /// The colour of a rule's lines in every chart, as (red, green, blue):
-/// `matmul` blue, `kronecker` red, `kronecker_input` orange.
+/// `matmul` blue, `kronecker` red, `kronecker_input` orange, and a config's
+/// own rule one of seven others, chosen by its name (so the same in every
+/// chart and every run).
 pub fn rule_colour(rule: Rule) -> (u8, u8, u8) {
+    const OTHERS: [(u8, u8, u8); 7] = [
+        (44, 160, 44),
+        (148, 103, 189),
+        (140, 86, 75),
+        (227, 119, 194),
+        (127, 127, 127),
+        (188, 189, 34),
+        (23, 190, 207),
+    ];
     match rule {
         Rule::Matmul => (31, 119, 180),
         Rule::Kronecker => (214, 39, 40),
         Rule::KroneckerInput => (255, 160, 40),
+        Rule::Defined(name) => {
+            // FNV-1a: a fixed hash, the same on every machine.
+            let hash = (name.as_str().bytes()).fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            });
+            OTHERS[(hash % OTHERS.len() as u64) as usize]
+        }
     }
 }
 
@@ -156,10 +174,12 @@ impl Lines {
         self.bands.iter()
     }
 
-    /// The rules some line has, in [`Rule::ALL`]'s order.
+    /// The rules some line has: the built-in ones in [`Rule::ALL`]'s
+    /// order, then the config's own by name.
     pub fn rules(&self) -> Vec<Rule> {
-        let has = |rule: Rule| self.bands.keys().any(|(_, _, r, _)| *r == rule);
-        Rule::ALL.into_iter().filter(|&r| has(r)).collect()
+        let rules: std::collections::BTreeSet<Rule> =
+            self.bands.keys().map(|(_, _, r, _)| *r).collect();
+        rules.into_iter().collect()
     }
 
     /// The sets drawn, one row of panels each.
@@ -180,8 +200,9 @@ impl Lines {
                 .map(|((s, k, _, a), band)| ((*s, *k, *a), band))
         };
         let mut same = BTreeMap::new();
-        for (i, &rule) in Rule::ALL.iter().enumerate() {
-            let first = Rule::ALL[..i].iter().find(|&&earlier| {
+        let rules = self.rules();
+        for (i, &rule) in rules.iter().enumerate() {
+            let first = rules[..i].iter().find(|&&earlier| {
                 !same.contains_key(&earlier)
                     && lines(earlier).next().is_some()
                     && lines(earlier).eq(lines(rule))

@@ -190,7 +190,7 @@ mod tests {
         for (bad, needle) in [
             ("seed", "KEY=VALUE"),
             ("sead=1", "did you mean `seed`"),
-            ("rule=kron", "unknown variant `kron`"),
+            ("rule=kr@n", "is not a rule"),
             ("learning_rate=-1", "finite number above 0"),
             ("batch_size=0", "0 is not accepted"),
             ("seed=x", "whole number"),

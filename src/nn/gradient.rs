@@ -3,7 +3,7 @@
 
 use super::activation::Activation;
 use super::layer::{Dims, forward};
-use super::rule::{Rule, ShapeError, UpdateBuffers, update};
+use super::rule::{Definitions, Rule, ShapeError, Stepper};
 use super::samples::Set;
 use ndarray::{Array2, ArrayView1, Axis};
 
@@ -13,9 +13,10 @@ use ndarray::{Array2, ArrayView1, Axis};
 pub const STEP: f64 = 1e-3;
 
 /// ΔW/η that `rule` takes on the single sample (x̃, t), through the same
-/// [`update`] function training uses.
+/// [`Stepper`] training uses.
 pub fn rule_direction(
     rule: Rule,
+    definitions: &Definitions,
     f: Activation,
     w: &Array2<f64>,
     x: ArrayView1<f64>,
@@ -30,15 +31,7 @@ pub fn rule_direction(
         outputs: w.ncols(),
     };
     let mut stepped = w.clone();
-    update(
-        rule,
-        1.0,
-        f,
-        &mut stepped,
-        &set,
-        &[0],
-        &mut UpdateBuffers::new(dims),
-    )?;
+    Stepper::new(rule, definitions, dims, 1, 1.0)?.update(1.0, f, &mut stepped, &set, &[0]);
     Ok(stepped - w)
 }
 
@@ -117,6 +110,7 @@ pub struct Check {
 /// `weights` on each sample of `samples`.
 pub fn compare(
     rule: Rule,
+    definitions: &Definitions,
     f: Activation,
     weights: &[Array2<f64>],
     samples: &Set,
@@ -128,7 +122,7 @@ pub fn compare(
     };
     for w in weights {
         for (x, t) in samples.x.rows().into_iter().zip(samples.t.rows()) {
-            let step = rule_direction(rule, f, w, x, t)?;
+            let step = rule_direction(rule, definitions, f, w, x, t)?;
             let gradient = descent_direction(f, w, x, t);
             c.cases += 1;
             c.max_relative_error = c.max_relative_error.max(relative_error(&step, &gradient));
@@ -198,7 +192,7 @@ mod tests {
 
             let x = ArrayView1::from(&x);
             let t = ArrayView1::from(&t);
-            let step = rule_direction(Rule::Matmul, f, &w, x, t).unwrap();
+            let step = rule_direction(Rule::Matmul, &Definitions::default(), f, &w, x, t).unwrap();
             let gradient = descent_direction(f, &w, x, t);
             let err = relative_error(&step, &gradient);
             prop_assert!(err < 1e-6, "{f}: relative error {err}\nstep {step}\ngradient {gradient}");
@@ -213,9 +207,11 @@ mod tests {
         let t = ArrayView1::from(&[1.0, 0.0, 0.0]);
         let f = Activation::Sigmoid;
         let gradient = descent_direction(f, &w, x, t);
-        let printed = rule_direction(Rule::Kronecker, f, &w, x, t).unwrap();
+        let printed =
+            rule_direction(Rule::Kronecker, &Definitions::default(), f, &w, x, t).unwrap();
         assert!(relative_error(&printed, &gradient) > 0.1);
-        let with_inputs = rule_direction(Rule::KroneckerInput, f, &w, x, t).unwrap();
+        let with_inputs =
+            rule_direction(Rule::KroneckerInput, &Definitions::default(), f, &w, x, t).unwrap();
         assert!(relative_error(&with_inputs, &gradient) < 1e-6);
     }
 

@@ -1,6 +1,7 @@
 //! The numerical core: a single-layer net, its update rules and its training loop.
 
 pub mod activation;
+pub mod expr;
 pub mod gradient;
 pub mod layer;
 pub mod metrics;
@@ -11,7 +12,7 @@ pub mod train;
 
 pub use activation::Activation;
 pub use layer::Dims;
-pub use rule::{Rule, ShapeError};
+pub use rule::{Definitions, Rule, RuleName, ShapeError, Stepper};
 pub use samples::{Set, Splits};
 pub use sampling::Sampling;
 pub use train::{EpochRecord, Outcome, Schedule, Status};

@@ -15,24 +15,102 @@
 //! and in which shapes they accept.
 
 use super::activation::Activation;
+use super::expr::{self, Expr, Program, ShapeMismatch};
 use super::layer::{Dims, forward, row, unrolled};
 use super::samples::Set;
 use ndarray::Array2;
+use std::collections::BTreeMap;
 use std::fmt;
 
-named_enum! {
-    /// How ΔW is formed from the sensitivity δ.
-    pub enum Rule {
-        /// η · X̃ᵀ Δ / B: the gradient step for ½‖e‖².
-        Matmul = "matmul",
-        /// η · kron(zᵀ, δ): δ times the outputs, as the tutorial prints it.
-        Kronecker = "kronecker",
-        /// η · kron(x̃ᵀ, δ): the Kronecker form with the inputs.
-        KroneckerInput = "kronecker_input",
-    }
+/// How ΔW is formed from the sensitivity δ: a rule of sweep's own, or one
+/// a config defines in its `[rules]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    /// η · X̃ᵀ Δ / B: the gradient step for ½‖e‖².
+    Matmul,
+    /// η · kron(zᵀ, δ): δ times the outputs, as the tutorial prints it.
+    Kronecker,
+    /// η · kron(x̃ᵀ, δ): the Kronecker form with the inputs.
+    KroneckerInput,
+    /// A rule of the config's `[rules]`, by its name.
+    Defined(RuleName),
 }
 
+/// The built-in rules: each with its name, and its definition in the
+/// notation of [`expr`], which the fast path of [`update`] computes bit for
+/// bit (a test checks it).
+const BUILT_IN: [(Rule, &str, &str); 3] = [
+    (
+        Rule::Matmul,
+        "matmul",
+        "scalar_mul(div(eta, batch_size), matmul(transpose(inputs), delta))",
+    ),
+    (
+        Rule::Kronecker,
+        "kronecker",
+        "scalar_mul(eta, kronecker(transpose(outputs), delta))",
+    ),
+    (
+        Rule::KroneckerInput,
+        "kronecker_input",
+        "scalar_mul(eta, kronecker(transpose(inputs), delta))",
+    ),
+];
+
 impl Rule {
+    /// The built-in rules, in the order tables list them.
+    pub const ALL: [Rule; BUILT_IN.len()] = [BUILT_IN[0].0, BUILT_IN[1].0, BUILT_IN[2].0];
+
+    /// The built-in rules' names, in the order of [`Rule::ALL`].
+    pub const NAMES: [&'static str; BUILT_IN.len()] = [BUILT_IN[0].1, BUILT_IN[1].1, BUILT_IN[2].1];
+
+    /// The name used in configs, CSV files and job ids.
+    pub fn name(&self) -> &str {
+        match self {
+            Rule::Defined(name) => name.as_str(),
+            built_in => BUILT_IN
+                .iter()
+                .find(|(rule, _, _)| rule == built_in)
+                .map(|(_, name, _)| *name)
+                .expect("every built-in rule is in BUILT_IN"),
+        }
+    }
+
+    /// The rule written as `name`: a built-in one, or else a rule of the
+    /// config's `[rules]` if `name` can name one.
+    pub fn from_name(name: &str) -> Option<Rule> {
+        BUILT_IN
+            .iter()
+            .find(|(_, n, _)| *n == name)
+            .map(|(rule, _, _)| *rule)
+            .or_else(|| RuleName::new(name).ok().map(Rule::Defined))
+    }
+
+    /// What a message says is accepted.
+    pub fn expected() -> String {
+        format!(
+            "{}, or the name of a rule of [rules]",
+            crate::named::one_of(&Rule::NAMES)
+        )
+    }
+
+    /// Whether it is one of sweep's own.
+    pub fn is_built_in(self) -> bool {
+        !matches!(self, Rule::Defined(_))
+    }
+
+    /// The rule's definition in the notation: the built-in one's, or the
+    /// one `definitions` gives; `None` for a rule the config does not define.
+    pub fn expression(self, definitions: &Definitions) -> Option<Expr> {
+        match self {
+            Rule::Defined(name) => definitions.0.get(&name).cloned(),
+            built_in => BUILT_IN
+                .iter()
+                .find(|(rule, _, _)| *rule == built_in)
+                .map(|(_, _, text)| expr::parse(text).expect("the built-in rules parse")),
+        }
+    }
+
     /// The product the rule takes, as written for a batch of `b` samples.
     pub fn formula(self, b: usize) -> &'static str {
         match (self, b) {
@@ -42,59 +120,147 @@ impl Rule {
             (Rule::Kronecker, _) => "kron(Zᵀ, Δ)",
             (Rule::KroneckerInput, 1) => "kron(x̃ᵀ, δ)",
             (Rule::KroneckerInput, _) => "kron(X̃ᵀ, Δ)",
+            (Rule::Defined(_), _) => "its expression",
         }
     }
 
-    /// The shape of ΔW for a batch of `b` samples.
-    ///
-    /// kron of a p×q and an r×s matrix is (p·r)×(q·s). Zᵀ is m×B, X̃ᵀ is
-    /// (n+1)×B and Δ is B×m.
-    pub fn step_shape(self, dims: Dims, b: usize) -> (usize, usize) {
-        match self {
-            Rule::Matmul => dims.weights(),
-            Rule::Kronecker => (dims.outputs * b, b * dims.outputs),
-            Rule::KroneckerInput => (dims.inputs_with_bias * b, b * dims.outputs),
-        }
-    }
-
-    /// Whether ΔW has the weights' shape for a batch of `b` samples.
-    pub fn check(self, dims: Dims, b: usize) -> Result<(), ShapeError> {
-        let step = self.step_shape(dims, b);
-        if step == dims.weights() {
-            Ok(())
-        } else {
-            Err(ShapeError {
-                rule: self,
-                batch_size: b,
-                step,
-                weights: dims.weights(),
-            })
-        }
+    /// Whether ΔW has the weights' shape for a batch of `b` samples; a rule
+    /// the config does not define has no shape (the config refuses it).
+    pub fn check(self, definitions: &Definitions, dims: Dims, b: usize) -> Result<(), ShapeError> {
+        let Some(expr) = self.expression(definitions) else {
+            return Ok(());
+        };
+        expr::shape::check_step(&expr, dims, b).map_err(|mismatch| ShapeError {
+            rule: self,
+            batch_size: b,
+            mismatch,
+        })
     }
 }
 
-/// A rule whose ΔW does not have the weights' shape.
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Rule {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Rule, String> {
+        Rule::from_name(text).ok_or_else(|| {
+            format!(
+                "`{text}` is not a rule{}: the built-in rules are {}, and a config's \
+                 own rules (its [rules] table) are named with up to {MAX_RULE_NAME} letters, \
+                 digits and _",
+                crate::suggest::did_you_mean(text, Rule::NAMES),
+                crate::named::one_of(&Rule::NAMES)
+            )
+        })
+    }
+}
+
+impl serde::Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Rule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Rule, D::Error> {
+        struct RuleVisitor;
+        impl serde::de::Visitor<'_> for RuleVisitor {
+            type Value = Rule;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(&Rule::expected())
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Rule, E> {
+                v.parse().map_err(E::custom)
+            }
+        }
+        d.deserialize_str(RuleVisitor)
+    }
+}
+
+/// Longest name of a config's own rule, in bytes.
+pub const MAX_RULE_NAME: usize = 32;
+
+/// The name of a config's own rule: letters, digits and `_`, not starting
+/// with a digit, at most [`MAX_RULE_NAME`] bytes; held inline, so that a
+/// rule is a plain value like the other axes' values.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleName {
+    bytes: [u8; MAX_RULE_NAME],
+    len: u8,
+}
+
+impl RuleName {
+    /// `name` as a rule's name, or what is wrong with it.
+    pub fn new(name: &str) -> Result<RuleName, String> {
+        let fits = (1..=MAX_RULE_NAME).contains(&name.len())
+            && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+            && !name.starts_with(|c: char| c.is_ascii_digit());
+        if !fits {
+            return Err(format!(
+                "a rule's name has 1 to {MAX_RULE_NAME} letters, digits and _, and does not \
+                 start with a digit"
+            ));
+        }
+        if BUILT_IN.iter().any(|(_, built_in, _)| *built_in == name) {
+            return Err(format!(
+                "`{name}` is a built-in rule; give yours another name"
+            ));
+        }
+        let mut bytes = [0; MAX_RULE_NAME];
+        bytes[..name.len()].copy_from_slice(name.as_bytes());
+        Ok(RuleName {
+            bytes,
+            len: name.len() as u8,
+        })
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).expect("ASCII by construction")
+    }
+}
+
+impl fmt::Debug for RuleName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+/// The rules a config defines in `[rules]`, each by its name as its
+/// expression.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Definitions(pub BTreeMap<RuleName, Expr>);
+
+/// A rule whose ΔW does not have the weights' shape, or whose parts do not
+/// fit each other.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ShapeError {
     /// The rule that was applied.
     pub rule: Rule,
     /// Samples per update.
     pub batch_size: usize,
-    /// The shape of the rule's ΔW.
-    pub step: (usize, usize),
-    /// The shape of W.
-    pub weights: (usize, usize),
+    /// What does not fit.
+    pub mismatch: ShapeMismatch,
 }
 
 impl fmt::Display for ShapeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (sr, sc) = self.step;
-        let (wr, wc) = self.weights;
+        let ShapeMismatch::Step { step, weights, .. } = &self.mismatch else {
+            return write!(f, "{}", self.mismatch);
+        };
+        if !self.rule.is_built_in() {
+            return write!(f, "{}", self.mismatch);
+        }
+        // The built-in rules say it in the model's symbols, with why.
         let formula = self.rule.formula(self.batch_size);
         if self.batch_size > 1 {
             write!(
                 f,
-                "{formula} over a batch of {} is {sr}×{sc} but the weights are {wr}×{wc}: \
+                "{formula} over a batch of {} is {step} but the weights are {weights}: \
                  the Kronecker form is per sample (batch_size = 1); \
                  matmul sums the per-sample outer products",
                 self.batch_size
@@ -102,10 +268,64 @@ impl fmt::Display for ShapeError {
         } else {
             write!(
                 f,
-                "{formula} is {sr}×{sc} but the weights are {wr}×{wc}: the printed rule \
+                "{formula} is {step} but the weights are {weights}: the printed rule \
                  multiplies δ by the outputs z where the gradient needs the inputs [x, 1], \
                  so it has the weights' shape only when outputs = inputs + 1"
             )
+        }
+    }
+}
+
+/// How one job's ΔW is made: a built-in rule's own loop ([`update`]), or a
+/// rule's expression compiled for the job. Made once per job; its shape
+/// checked then.
+#[derive(Debug, Clone)]
+pub enum Stepper {
+    /// A built-in rule.
+    BuiltIn(Rule, UpdateBuffers),
+    /// A config's own rule.
+    Expression(Box<Program>),
+}
+
+impl Stepper {
+    /// The step of `rule` for a net of shape `dims`, batches of `b` and
+    /// learning rate `eta`, or why its ΔW cannot be W's shape.
+    pub fn new(
+        rule: Rule,
+        definitions: &Definitions,
+        dims: Dims,
+        b: usize,
+        eta: f64,
+    ) -> Result<Stepper, ShapeError> {
+        rule.check(definitions, dims, b)?;
+        if rule.is_built_in() {
+            return Ok(Stepper::BuiltIn(rule, UpdateBuffers::new(dims)));
+        }
+        let expr = rule
+            .expression(definitions)
+            .expect("a config refuses a rule it does not define");
+        Program::compile(&expr, dims, b, eta)
+            .map(|p| Stepper::Expression(Box::new(p)))
+            .map_err(|mismatch| ShapeError {
+                rule,
+                batch_size: b,
+                mismatch,
+            })
+    }
+
+    /// One update W ← W + ΔW from the training samples `batch` of `set`:
+    /// the only place weights change.
+    pub fn update(
+        &mut self,
+        eta: f64,
+        f: Activation,
+        w: &mut Array2<f64>,
+        set: &Set,
+        batch: &[usize],
+    ) {
+        match self {
+            Stepper::BuiltIn(rule, buffers) => update(*rule, eta, f, w, set, batch, buffers),
+            Stepper::Expression(program) => program.update(f, w, set, batch),
         }
     }
 }
@@ -133,12 +353,10 @@ impl UpdateBuffers {
     }
 }
 
-/// One update W ← W + ΔW from the training samples `batch` of `set`.
-///
-/// This is the only place weights change: the rule is a parameter, not a
-/// separate training loop. A rule whose ΔW does not have W's shape is
-/// refused before W is touched.
-pub fn update(
+/// The built-in rules' update, W ← W + ΔW, in one loop: `a ⊗ δ` summed
+/// over the batch, with `a` the inputs or (for the printed rule) the
+/// outputs. [`Stepper::new`] has checked the shape.
+fn update(
     rule: Rule,
     eta: f64,
     f: Activation,
@@ -146,12 +364,11 @@ pub fn update(
     set: &Set,
     batch: &[usize],
     buffers: &mut UpdateBuffers,
-) -> Result<(), ShapeError> {
+) {
     let dims = Dims {
         inputs_with_bias: w.nrows(),
         outputs: w.ncols(),
     };
-    rule.check(dims, batch.len())?;
     // One body for every m, compiled again for each small m (see `unrolled`).
     unrolled(
         dims.outputs,
@@ -173,8 +390,8 @@ pub fn update(
                     delta[j] = e_j * f.derivative(net[j], z[j]);
                 }
                 let a: &[f64] = match rule {
-                    Rule::Matmul | Rule::KroneckerInput => x,
                     Rule::Kronecker => z,
+                    _ => x,
                 };
                 // Σ over the batch of a ⊗ δ; W changes only once every sample's
                 // forward pass has seen the old W.
@@ -197,7 +414,6 @@ pub fn update(
             }
         },
     );
-    Ok(())
 }
 
 #[cfg(test)]
@@ -211,12 +427,12 @@ mod tests {
         }
     }
 
+    const NONE: Definitions = Definitions(BTreeMap::new());
+
     #[test]
     fn kronecker_fits_only_when_outputs_are_inputs_plus_one() {
-        assert!(Rule::Kronecker.check(dims(2, 3), 1).is_ok());
-        let err = Rule::Kronecker.check(dims(4, 3), 1).unwrap_err();
-        assert_eq!(err.step, (3, 3));
-        assert_eq!(err.weights, (5, 3));
+        assert!(Rule::Kronecker.check(&NONE, dims(2, 3), 1).is_ok());
+        let err = Rule::Kronecker.check(&NONE, dims(4, 3), 1).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("kron(zᵀ, δ) is 3×3"), "{msg}");
         assert!(msg.contains("weights are 5×3"), "{msg}");
@@ -225,34 +441,33 @@ mod tests {
     #[test]
     fn kronecker_forms_refuse_batches() {
         for rule in [Rule::Kronecker, Rule::KroneckerInput] {
-            let err = rule.check(dims(2, 3), 2).unwrap_err();
+            let err = rule.check(&NONE, dims(2, 3), 2).unwrap_err();
             assert!(err.to_string().contains("per sample"), "{err}");
         }
-        assert_eq!(Rule::KroneckerInput.step_shape(dims(4, 3), 2), (10, 6));
-        assert!(Rule::Matmul.check(dims(4, 3), 7).is_ok());
-        assert!(Rule::KroneckerInput.check(dims(4, 3), 1).is_ok());
+        let err = Rule::KroneckerInput
+            .check(&NONE, dims(4, 3), 2)
+            .unwrap_err();
+        assert!(err.to_string().contains("is 10×6"), "{err}");
+        assert!(Rule::Matmul.check(&NONE, dims(4, 3), 7).is_ok());
+        assert!(Rule::KroneckerInput.check(&NONE, dims(4, 3), 1).is_ok());
     }
 
     #[test]
-    fn refused_update_leaves_weights_alone() {
-        let set = Set {
-            x: Array2::from_shape_vec((1, 5), vec![0.1, 0.2, 0.3, 0.4, 1.0]).unwrap(),
-            t: Array2::from_shape_vec((1, 3), vec![1.0, 0.0, 0.0]).unwrap(),
-        };
-        let mut w = Array2::from_elem((5, 3), 0.25);
-        let before = w.clone();
-        let mut buffers = UpdateBuffers::new(dims(4, 3));
-        let result = update(
-            Rule::Kronecker,
-            0.1,
-            Activation::Sigmoid,
-            &mut w,
-            &set,
-            &[0],
-            &mut buffers,
-        );
-        assert!(result.is_err());
-        assert_eq!(w, before);
+    fn names_parse_back_and_a_built_in_name_is_not_a_rule_of_ones_own() {
+        for rule in Rule::ALL {
+            assert_eq!(rule.name().parse::<Rule>(), Ok(rule));
+        }
+        let mine: Rule = "asker_fix".parse().unwrap();
+        assert_eq!(mine.name(), "asker_fix");
+        assert!(!mine.is_built_in());
+        assert!(RuleName::new("matmul").unwrap_err().contains("built-in"));
+        for bad in ["", "9lives", "with-dash", "x y", &"a".repeat(33)] {
+            assert!(bad.parse::<Rule>().is_err(), "{bad:?}");
+        }
+    }
+
+    fn step(rule: Rule, n1: usize, m: usize, eta: f64) -> Stepper {
+        Stepper::new(rule, &NONE, dims(n1 - 1, m), 1, eta).unwrap()
     }
 
     #[test]
@@ -278,11 +493,64 @@ mod tests {
                 }
             }
             let mut w = w0.clone();
-            let mut buffers = UpdateBuffers::new(dims(n1 - 1, m));
-            update(Rule::Matmul, 0.5, f, &mut w, &set, &[0], &mut buffers).unwrap();
+            step(Rule::Matmul, n1, m, 0.5).update(0.5, f, &mut w, &set, &[0]);
             assert_eq!(w, expected, "m = {m}");
             assert_ne!(w, w0, "m = {m}: the step moved W");
         }
+    }
+
+    /// Samples of `n1` augmented inputs (bias 1 last) and `m` targets.
+    fn samples(rows: usize, n1: usize, m: usize) -> Set {
+        Set {
+            x: Array2::from_shape_fn((rows, n1), |(i, j)| match j + 1 == n1 {
+                true => 1.0,
+                false => ((i * 7 + j * 3) % 11) as f64 / 4.0 - 1.3,
+            }),
+            t: Array2::from_shape_fn((rows, m), |(i, j)| ((i + j) % m == 0) as u8 as f64),
+        }
+    }
+
+    #[test]
+    fn each_built_in_rule_is_its_definition_bit_for_bit() {
+        // The fast path and the compiled definition, update after update,
+        // for every activation and batch size: the same bits of W, or the
+        // same refusal.
+        let eta = 0.3;
+        let mut compared = 0;
+        for (n1, m) in [(3, 3), (5, 3), (6, 6)] {
+            let set = samples(12, n1, m);
+            let w0 = Array2::from_shape_fn((n1, m), |(i, j)| 0.05 * i as f64 - 0.11 * j as f64);
+            let dims = dims(n1 - 1, m);
+            for f in Activation::ALL {
+                for b in [1, 2, 5] {
+                    for rule in Rule::ALL {
+                        let expr = rule.expression(&NONE).unwrap();
+                        let fast = Stepper::new(rule, &NONE, dims, b, eta);
+                        let slow = Program::compile(&expr, dims, b, eta);
+                        let (mut fast, mut slow) = match (fast, slow) {
+                            (Ok(fast), Ok(slow)) => (fast, slow),
+                            (Err(_), Err(_)) => continue,
+                            (fast, slow) => panic!("{rule} {f} B={b}: {fast:?} but {slow:?}"),
+                        };
+                        assert!(matches!(fast, Stepper::BuiltIn(..)));
+                        let (mut w_fast, mut w_slow) = (w0.clone(), w0.clone());
+                        for u in 0..40 {
+                            let batch: Vec<usize> = (0..b).map(|k| (u * b + 5 * k) % 12).collect();
+                            fast.update(eta, f, &mut w_fast, &set, &batch);
+                            slow.update(f, &mut w_slow, &set, &batch);
+                        }
+                        let bits =
+                            |w: &Array2<f64>| w.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                        assert_eq!(bits(&w_fast), bits(&w_slow), "{rule} {f} B={b} {n1}×{m}");
+                        assert_ne!(w_fast, w0);
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        // matmul at every size and batch, the Kronecker forms at B = 1
+        // where they fit: 3 + 1 + 1 (3×3), 3 + 1 (5×3), 3 + 1 + 1 (6×6).
+        assert_eq!(compared, Activation::ALL.len() * 14);
     }
 
     #[test]
@@ -293,17 +561,7 @@ mod tests {
             t: Array2::from_shape_vec((1, 1), vec![1.0]).unwrap(),
         };
         let mut w = Array2::zeros((2, 1));
-        let mut buffers = UpdateBuffers::new(dims(1, 1));
-        update(
-            Rule::Matmul,
-            0.5,
-            Activation::Linear,
-            &mut w,
-            &set,
-            &[0],
-            &mut buffers,
-        )
-        .unwrap();
+        step(Rule::Matmul, 2, 1, 0.5).update(0.5, Activation::Linear, &mut w, &set, &[0]);
         assert_eq!(w.as_slice().unwrap(), &[1.0, 0.5]);
     }
 }

@@ -4,7 +4,7 @@
 use super::activation::Activation;
 use super::layer::{Dims, uniform_weights};
 use super::metrics::{EvalBuffers, Metrics, evaluate};
-use super::rule::{Rule, ShapeError, UpdateBuffers, update};
+use super::rule::{Definitions, Rule, ShapeError, Stepper};
 use super::samples::Splits;
 use super::sampling::{Sampler, Sampling};
 use ndarray::Array2;
@@ -168,11 +168,13 @@ pub struct Trained {
     pub final_weights: Array2<f64>,
 }
 
-/// Trains one job on `data`, passing each epoch's measurements to `record`.
+/// Trains one job on `data`, passing each epoch's measurements to `record`;
+/// `definitions` holds the config's own rules.
 pub fn train(
     params: &Job,
     schedule: &Schedule,
     data: &Splits,
+    definitions: &Definitions,
     mut record: impl FnMut(&EpochRecord),
 ) -> Trained {
     let dims = data.dims();
@@ -184,31 +186,37 @@ pub fn train(
         params.batch_size,
         job_rng(params.seed, SAMPLING_STREAM),
     );
-    let mut buffers = UpdateBuffers::new(dims);
+    // A rule whose ΔW cannot have W's shape ends the job at its first
+    // update, after epoch 0 is measured.
+    let mut step = Stepper::new(
+        params.rule,
+        definitions,
+        dims,
+        params.batch_size,
+        params.learning_rate,
+    );
     let mut eval = EvalBuffers::new(dims.outputs);
 
     let mut outcome = Outcome::Completed;
     for epoch in 0..=schedule.epochs {
         if epoch > 0 {
+            let step = match &mut step {
+                Ok(step) => step,
+                Err(shape) => {
+                    outcome = Outcome::ShapeError(shape.clone());
+                    break;
+                }
+            };
             sampler.start_epoch();
             for _ in 0..schedule.updates_per_epoch {
                 let batch = sampler.next_batch();
-                let stepped = update(
-                    params.rule,
+                step.update(
                     params.learning_rate,
                     params.activation,
                     &mut w,
                     &data.train,
                     batch,
-                    &mut buffers,
                 );
-                if let Err(shape) = stepped {
-                    outcome = Outcome::ShapeError(shape);
-                    break;
-                }
-            }
-            if outcome != Outcome::Completed {
-                break;
             }
         }
 

@@ -72,7 +72,11 @@ pub fn parse(text: &str) -> anyhow::Result<Recorded> {
 /// config, so a folder's cells may come and go while the rest stays.
 const CELLS: &str = "grid";
 
-/// What differs in the **shared settings** (all but `[grid]`) between the
+/// The prefix of a config's own rule's key: `rules.printed`.
+const RULES: &str = "rules.";
+
+/// What differs in the **shared settings** (all but `[grid]`, and of
+/// `[rules]` only the rules both define) between the
 /// config that made a results folder and the one now, one
 /// `key: recorded → now` line per key. Compared as written to
 /// `config.toml`, so the resolved values count, not the file's text.
@@ -87,9 +91,13 @@ pub fn differences(recorded: &Config, now: &Config) -> anyhow::Result<Vec<String
     let (old, new) = (flat(recorded)?, flat(now)?);
     let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
     let absent = "(absent)".to_string();
+    // A rule of `[rules]` is a setting where both configs define it: a
+    // grid may gain rules, or stop using some, like any other cells.
+    let own_rule_added_or_dropped =
+        |k: &str| k.starts_with(RULES) && !(old.contains_key(k) && new.contains_key(k));
     Ok(keys
         .into_iter()
-        .filter(|k| old.get(*k) != new.get(*k))
+        .filter(|k| old.get(*k) != new.get(*k) && !own_rule_added_or_dropped(k))
         .map(|k| {
             format!(
                 "  {k}: {} → {}",

@@ -57,7 +57,7 @@ impl JobSummary {
             Status::ShapeError => Outcome::ShapeError(
                 params
                     .rule
-                    .check(dims, params.batch_size.get())
+                    .check(&config.definitions(), dims, params.batch_size.get())
                     .err()
                     .context("a shape error for a rule that fits")?,
             ),

@@ -1,0 +1,258 @@
+//! The shape of every part of a rule, from the net's shape and the batch
+//! size alone: whether a rule can run is known before any job does.
+
+use super::{Expr, Function, Kind, Name};
+use crate::nn::layer::Dims;
+use std::fmt;
+
+/// Most entries any part of a rule may have: a product of products
+/// (kronecker of kroneckers) grows fast, and every part gets a buffer.
+pub const MAX_ENTRIES: usize = 4_000_000;
+
+/// Rows × columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Rows.
+    pub rows: usize,
+    /// Columns.
+    pub cols: usize,
+}
+
+impl Shape {
+    /// A 1×1 matrix: η, B, a number.
+    pub const SCALAR: Shape = Shape { rows: 1, cols: 1 };
+
+    /// Entries.
+    pub fn len(self) -> usize {
+        self.rows * self.cols
+    }
+
+    /// Whether it has no entry (never, for a rule's parts).
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}×{}", self.rows, self.cols)
+    }
+}
+
+/// A rule whose shapes do not fit: the part that does not, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShapeMismatch {
+    /// A function's arguments do not fit each other.
+    #[error("{call}: {why}")]
+    Arguments {
+        /// The call, as it means.
+        call: String,
+        /// Its arguments' shapes and what the function needs.
+        why: String,
+    },
+    /// ΔW does not have the weights' shape.
+    #[error("{part} is {step} but the weights are {weights}")]
+    Step {
+        /// The part that gives ΔW its shape (inside any scaling by a scalar).
+        part: String,
+        /// ΔW's shape.
+        step: Shape,
+        /// W's shape.
+        weights: Shape,
+    },
+}
+
+/// The shape of `name` for a net of shape `dims` and batches of `b`.
+pub fn of_name(name: Name, dims: Dims, b: usize) -> Shape {
+    let (n1, m) = (dims.inputs_with_bias, dims.outputs);
+    let (rows, cols) = match name {
+        Name::Sample => (b, n1 - 1),
+        Name::Bias => (b, 1),
+        Name::Inputs => (b, n1),
+        Name::Net | Name::Outputs | Name::Targets | Name::ErrorVector | Name::Delta => (b, m),
+        Name::Weights => (n1, m),
+        Name::Eta | Name::BatchSize => (1, 1),
+    };
+    Shape { rows, cols }
+}
+
+/// The shape of `expr`, or the first part (innermost first) whose
+/// arguments do not fit.
+pub fn infer(expr: &Expr, dims: Dims, b: usize) -> Result<Shape, ShapeMismatch> {
+    let (function, args) = match &expr.kind {
+        Kind::Name(name) => return Ok(of_name(*name, dims, b)),
+        Kind::Number(_) => return Ok(Shape::SCALAR),
+        Kind::Call(function, args) => (*function, args),
+    };
+    let shapes = args
+        .iter()
+        .map(|a| infer(a, dims, b))
+        .collect::<Result<Vec<_>, _>>()?;
+    let fail = |why: String| ShapeMismatch::Arguments {
+        call: expr.to_string(),
+        why,
+    };
+    let described = || {
+        (args.iter().zip(&shapes))
+            .map(|(a, s)| format!("{a} is {s}"))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    let shape = match function {
+        Function::Kronecker => {
+            let (a, c) = (shapes[0], shapes[1]);
+            let rows = a.rows.checked_mul(c.rows);
+            let cols = a.cols.checked_mul(c.cols);
+            match (rows, cols) {
+                (Some(rows), Some(cols)) => Shape { rows, cols },
+                _ => return Err(fail(format!("{}: too large", described()))),
+            }
+        }
+        Function::Matmul => {
+            if shapes[0].cols != shapes[1].rows {
+                return Err(fail(format!(
+                    "{}; matmul needs the first's columns to be as many as the second's rows",
+                    described()
+                )));
+            }
+            Shape {
+                rows: shapes[0].rows,
+                cols: shapes[1].cols,
+            }
+        }
+        Function::Transpose => Shape {
+            rows: shapes[0].cols,
+            cols: shapes[0].rows,
+        },
+        Function::Hadamard | Function::Hammard | Function::Add | Function::Sub => {
+            if shapes[0] != shapes[1] {
+                return Err(fail(format!(
+                    "{}; {} needs two matrices of one shape",
+                    described(),
+                    function.canonical()
+                )));
+            }
+            shapes[0]
+        }
+        Function::ScalarMul => {
+            if shapes[0] != Shape::SCALAR {
+                return Err(fail(format!(
+                    "{}; scalar_mul's first argument is the scalar (1×1)",
+                    described()
+                )));
+            }
+            shapes[1]
+        }
+        Function::Div => {
+            if shapes[1] != Shape::SCALAR {
+                return Err(fail(format!(
+                    "{}; div divides by a scalar (1×1), its second argument",
+                    described()
+                )));
+            }
+            shapes[0]
+        }
+        Function::Activation | Function::ActivationDiff => shapes[0],
+        Function::Concat => {
+            if shapes[0].rows != shapes[1].rows {
+                return Err(fail(format!(
+                    "{}; concat needs as many rows in both",
+                    described()
+                )));
+            }
+            Shape {
+                rows: shapes[0].rows,
+                cols: shapes[0].cols + shapes[1].cols,
+            }
+        }
+    };
+    if shape
+        .rows
+        .checked_mul(shape.cols)
+        .is_none_or(|n| n > MAX_ENTRIES)
+    {
+        return Err(fail(format!(
+            "it is {shape}, more than the {MAX_ENTRIES} entries a part of a rule may have"
+        )));
+    }
+    Ok(shape)
+}
+
+/// Checks that `expr` gives a ΔW of the weights' shape for a net of shape
+/// `dims` and batches of `b`.
+pub fn check_step(expr: &Expr, dims: Dims, b: usize) -> Result<(), ShapeMismatch> {
+    let step = infer(expr, dims, b)?;
+    let weights = of_name(Name::Weights, dims, b);
+    if step == weights {
+        return Ok(());
+    }
+    // Scaling by a scalar keeps the shape: name the part that made it.
+    let mut part = expr;
+    while let Kind::Call(Function::ScalarMul | Function::Div, args) = &part.kind {
+        part = match part.kind {
+            Kind::Call(Function::ScalarMul, _) => &args[1],
+            _ => &args[0],
+        };
+    }
+    Err(ShapeMismatch::Step {
+        part: part.to_string(),
+        step,
+        weights,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse;
+    use super::*;
+
+    const IRIS4: Dims = Dims {
+        inputs_with_bias: 5,
+        outputs: 3,
+    };
+
+    #[test]
+    fn the_printed_rule_has_the_weights_shape_only_when_outputs_are_inputs_plus_one() {
+        let printed = parse("scalar_mul(eta, kronecker(transpose(outputs), delta))").unwrap();
+        assert_eq!(
+            check_step(&printed, IRIS4, 1).unwrap_err().to_string(),
+            "kronecker(transpose(outputs), delta) is 3×3 but the weights are 5×3"
+        );
+        let square = Dims {
+            inputs_with_bias: 3,
+            outputs: 3,
+        };
+        assert_eq!(check_step(&printed, square, 1), Ok(()));
+        let fixed = parse("scalar_mul(eta, matmul(transpose(inputs), delta))").unwrap();
+        for b in [1, 2, 7] {
+            assert_eq!(check_step(&fixed, IRIS4, b), Ok(()), "B = {b}");
+        }
+        let no_bias = parse("scalar_mul(eta, kronecker(transpose(sample), delta))").unwrap();
+        assert_eq!(
+            check_step(&no_bias, IRIS4, 1).unwrap_err().to_string(),
+            "kronecker(transpose(sample), delta) is 4×3 but the weights are 5×3"
+        );
+    }
+
+    #[test]
+    fn arguments_that_do_not_fit_name_the_call() {
+        for (text, needle) in [
+            (
+                "matmul(inputs, delta)",
+                "matmul(inputs, delta): inputs is 2×5 and delta is 2×3; matmul needs",
+            ),
+            ("add(inputs, delta)", "add needs two matrices of one shape"),
+            ("scalar_mul(delta, weights)", "the scalar (1×1)"),
+            ("div(weights, delta)", "divides by a scalar"),
+            ("concat(weights, delta)", "as many rows"),
+            (
+                "kronecker(kronecker(kronecker(weights, weights), kronecker(weights, weights)), \
+                 kronecker(kronecker(weights, weights), kronecker(weights, weights)))",
+                "more than the 4000000 entries",
+            ),
+        ] {
+            let e = check_step(&parse(text).unwrap(), IRIS4, 2).unwrap_err();
+            assert!(e.to_string().contains(needle), "{text}: {e}");
+        }
+    }
+}
