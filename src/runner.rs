@@ -8,7 +8,7 @@ use crate::grid::{JobParams, Plan, Shard};
 use crate::interrupt::Interrupt;
 use crate::nn::train::{Schedule, train};
 use crate::nn::{Definitions, EpochRecord, Rule};
-use crate::output::dry_run::Census;
+use crate::output::dry_run::{Census, RuleShapes};
 use crate::output::progress::Progress;
 use crate::printable;
 use crate::store::read::Finished;
@@ -207,6 +207,33 @@ impl Sweep {
             .count() as u64
     }
 
+    /// Each rule of the grid with its definition and, for each batch size,
+    /// its ΔW's shape or why it has none: the dry run's shape verdicts.
+    fn rule_shapes(&self) -> Vec<RuleShapes> {
+        let dims = self.data.splits.dims();
+        let grid = self.plan.grid();
+        (grid.rule.0.iter())
+            .filter_map(|&rule| {
+                let expr = rule.expression(&self.definitions)?;
+                let verdicts = (grid.batch_size.0.iter())
+                    .map(|b| {
+                        let b = b.get();
+                        let verdict = match rule.check(&self.definitions, dims, b) {
+                            Ok(()) => Ok(format!("{}×{}", dims.inputs_with_bias, dims.outputs)),
+                            Err(e) => Err(e.to_string()),
+                        };
+                        (b, verdict)
+                    })
+                    .collect();
+                Some(RuleShapes {
+                    rule: rule.name().to_string(),
+                    expression: expr.to_string(),
+                    verdicts,
+                })
+            })
+            .collect()
+    }
+
     /// The database this run writes: the main one, or its shard's own
     /// (SQLite is not to be shared over a cluster's network file system).
     pub fn db_name(&self) -> String {
@@ -242,6 +269,8 @@ impl Sweep {
             cells: self.plan.cross_len(),
             epochs: self.config.epoch_count(),
             results: self.dir.root().to_path_buf(),
+            weights: format!("{}×{}", dims.inputs_with_bias, dims.outputs),
+            rules: self.rule_shapes(),
             ..Census::default()
         };
         let narrowed = !self.filter.is_empty() || self.shard != Shard::ALL;

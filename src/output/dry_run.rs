@@ -29,6 +29,10 @@ pub struct Census {
     pub updates: u128,
     /// Selected jobs that will end in `shape_error`, by reason.
     pub shape_errors: BTreeMap<String, u64>,
+    /// The weights' shape, (n+1)×m.
+    pub weights: String,
+    /// Each rule's definition and shape verdicts.
+    pub rules: Vec<RuleShapes>,
     /// The results folder.
     pub results: PathBuf,
     /// Whether the run would be refused at its start (the reason follows
@@ -36,13 +40,38 @@ pub struct Census {
     pub refused: bool,
 }
 
-/// The plan as text: axes, job and update counts, the cells that will end
-/// in `shape_error` and why, and how many jobs are already finished.
+/// A rule of the grid: its definition in the notation, and for each batch
+/// size of the grid its ΔW's shape (`Ok`) or why it has none.
+#[derive(Debug, Clone)]
+pub struct RuleShapes {
+    /// Its name.
+    pub rule: String,
+    /// Its definition, as it means.
+    pub expression: String,
+    /// Batch size → ΔW's shape, or the shape error.
+    pub verdicts: Vec<(usize, Result<String, String>)>,
+}
+
+/// The plan as text: axes, each rule's definition and shape verdict, job
+/// and update counts, the cells that will end in `shape_error` and why,
+/// and how many jobs are already finished.
 pub fn render(c: &Census) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "sweep `{}`: axes", c.name);
     for (key, values) in &c.axes {
         let _ = writeln!(out, "  {:<14} {values}", key.name());
+    }
+    let _ = writeln!(out, "rules: each ΔW against the weights, {}", c.weights);
+    let width = c.rules.iter().map(|r| r.rule.len()).max().unwrap_or(0);
+    for r in &c.rules {
+        let _ = writeln!(out, "  {:<width$} = {}", r.rule, r.expression);
+        for (b, verdict) in &r.verdicts {
+            let verdict = match verdict {
+                Ok(shape) => format!("ΔW is {shape}: it runs"),
+                Err(why) => format!("shape_error: {why}"),
+            };
+            let _ = writeln!(out, "  {:<width$}   batch size {b}: {verdict}", "");
+        }
     }
     let _ = writeln!(
         out,

@@ -16,7 +16,7 @@ use ndarray::Array2;
 
 /// One operation: the value it writes and those it reads (a function of
 /// one argument reads `a` twice).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Op {
     function: Function,
     out: usize,
@@ -110,12 +110,22 @@ impl Program {
     /// W ← W + ΔW for the samples `batch` of `set`, with activation `f`.
     pub fn update(&mut self, f: Activation, w: &mut Array2<f64>, set: &Set, batch: &[usize]) {
         self.read_names(f, w, set, batch);
+        // A rule that ends in η times a product (most do) adds η × each
+        // entry to W as it goes: the same two roundings as writing ΔW first.
+        let (ops, last) = match self.ops.split_last() {
+            Some((last, rest))
+                if last.function == Function::ScalarMul && last.out == self.result =>
+            {
+                (rest, Some(*last))
+            }
+            _ => (&self.ops[..], None),
+        };
         for &Op {
             function,
             out,
             a,
             b,
-        } in &self.ops
+        } in ops
         {
             // Taken out and put back: the operation reads the others while
             // it writes this one, and an empty Vec costs no allocation.
@@ -132,10 +142,19 @@ impl Program {
             );
             self.values[out] = result;
         }
-        let step = &self.values[self.result];
         let w = w.as_slice_mut().expect("weights are row-major");
-        for (w_ij, step_ij) in w.iter_mut().zip(step) {
-            *w_ij += step_ij;
+        match last {
+            Some(Op { a, b, .. }) => {
+                let (s, product) = (self.values[a][0], &self.values[b]);
+                for (w_ij, p_ij) in w.iter_mut().zip(product) {
+                    *w_ij += s * p_ij;
+                }
+            }
+            None => {
+                for (w_ij, step_ij) in w.iter_mut().zip(&self.values[self.result]) {
+                    *w_ij += step_ij;
+                }
+            }
         }
     }
 
@@ -143,40 +162,57 @@ impl Program {
     /// W, and its row of every matrix the rule reads.
     fn read_names(&mut self, f: Activation, w: &Array2<f64>, set: &Set, batch: &[usize]) {
         let (n1, m) = w.dim();
-        let names = self.names;
+        let slot = |name: Name| self.names[name as usize];
+        let (net_at, z_at, t_at) = (slot(Name::Net), slot(Name::Outputs), slot(Name::Targets));
+        let (e_at, delta_at) = (slot(Name::ErrorVector), slot(Name::Delta));
+        let (x_at, sample_at, bias_at) = (slot(Name::Inputs), slot(Name::Sample), slot(Name::Bias));
         let Program { values, net, z, .. } = self;
         for (k, &s) in batch.iter().enumerate() {
-            let (x, t) = (row(&set.x, s), row(&set.t, s));
+            let (x, t) = (row(&set.x, s), &row(&set.t, s)[..m]);
             forward(w, x, f, net, z);
-            let mut write = |name: Name, width: usize, from: &mut dyn FnMut(&mut [f64])| {
-                if let Some(v) = names[name as usize] {
-                    from(&mut values[v][k * width..(k + 1) * width]);
-                }
-            };
-            write(Name::Net, m, &mut |row| row.copy_from_slice(net));
-            write(Name::Outputs, m, &mut |row| row.copy_from_slice(z));
-            write(Name::Targets, m, &mut |row| row.copy_from_slice(&t[..m]));
+            fill(values, net_at, k, m, |row| row.copy_from_slice(net));
+            fill(values, z_at, k, m, |row| row.copy_from_slice(z));
+            fill(values, t_at, k, m, |row| row.copy_from_slice(t));
             // e = t − z and δ = e ⊙ f′(net), as the built-in rules form them.
-            write(Name::ErrorVector, m, &mut |row| {
+            fill(values, e_at, k, m, |row| {
                 for j in 0..m {
                     row[j] = t[j] - z[j];
                 }
             });
-            write(Name::Delta, m, &mut |row| {
+            fill(values, delta_at, k, m, |row| {
                 for j in 0..m {
                     let e_j = t[j] - z[j];
                     row[j] = e_j * f.derivative(net[j], z[j]);
                 }
             });
-            write(Name::Inputs, n1, &mut |row| row.copy_from_slice(x));
-            write(Name::Sample, n1 - 1, &mut |row| {
+            fill(values, x_at, k, n1, |row| row.copy_from_slice(x));
+            fill(values, sample_at, k, n1 - 1, |row| {
                 row.copy_from_slice(&x[..n1 - 1])
             });
-            write(Name::Bias, 1, &mut |row| row[0] = x[n1 - 1]);
+            fill(values, bias_at, k, 1, |row| row[0] = x[n1 - 1]);
         }
-        if let Some(v) = names[Name::Weights as usize] {
-            values[v].copy_from_slice(w.as_slice().expect("weights are row-major"));
+        if let Some(v) = slot_of(&self.names, Name::Weights) {
+            self.values[v].copy_from_slice(w.as_slice().expect("weights are row-major"));
         }
+    }
+}
+
+/// The value of `name`, if the rule reads it.
+fn slot_of(names: &[Option<usize>; Name::ALL.len()], name: Name) -> Option<usize> {
+    names[name as usize]
+}
+
+/// Writes row `k` (of `width` entries) of the value at `slot`, if any.
+#[inline(always)]
+fn fill(
+    values: &mut [Vec<f64>],
+    slot: Option<usize>,
+    k: usize,
+    width: usize,
+    g: impl FnOnce(&mut [f64]),
+) {
+    if let Some(v) = slot {
+        g(&mut values[v][k * width..(k + 1) * width]);
     }
 }
 
@@ -264,5 +300,40 @@ fn run(
 fn zip(a: &[f64], b: &[f64], out: &mut [f64], g: impl Fn(f64, f64) -> f64) {
     for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
         *o = g(x, y);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse;
+    use super::*;
+
+    #[test]
+    fn a_rule_that_ends_in_a_division_steps_like_one_that_ends_in_a_product() {
+        // x / 2 and 0.5 · x are the same number: the two ways an update
+        // ends (writing ΔW, or adding η × each entry as it goes) agree.
+        let dims = Dims {
+            inputs_with_bias: 3,
+            outputs: 2,
+        };
+        let set = Set {
+            x: Array2::from_shape_fn((4, 3), |(i, j)| (i as f64 - 1.5) * (j as f64 + 0.5)),
+            t: Array2::from_shape_fn((4, 2), |(i, j)| ((i + j) % 2) as f64),
+        };
+        let w0 = Array2::from_shape_fn((3, 2), |(i, j)| 0.1 * i as f64 - 0.2 * j as f64);
+        let mut steps = Vec::new();
+        for text in [
+            "div(matmul(transpose(inputs), delta), 2)",
+            "scalar_mul(0.5, matmul(transpose(inputs), delta))",
+        ] {
+            let mut program = Program::compile(&parse(text).unwrap(), dims, 2, 0.1).unwrap();
+            let mut w = w0.clone();
+            for u in 0..10 {
+                program.update(Activation::Tanh, &mut w, &set, &[u % 4, (u + 1) % 4]);
+            }
+            steps.push(w);
+        }
+        assert_eq!(steps[0], steps[1]);
+        assert_ne!(steps[0], w0);
     }
 }
