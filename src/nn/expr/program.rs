@@ -246,6 +246,10 @@ fn run(
             // Each sum starts from its first term and adds the rest in
             // order, as the built-in rules' sums over the batch do.
             let (q, s) = (sa.cols, sb.cols);
+            if q == 0 {
+                out.fill(0.0);
+                return;
+            }
             for i in 0..sa.rows {
                 for j in 0..s {
                     let mut sum = a[i * q] * b[j];
@@ -335,5 +339,55 @@ mod tests {
         }
         assert_eq!(steps[0], steps[1]);
         assert_ne!(steps[0], w0);
+    }
+
+    /// Any expression of the notation, up to a few calls deep.
+    fn any_expr() -> impl proptest::strategy::Strategy<Value = Expr> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            proptest::sample::select(Name::ALL.to_vec()).prop_map(Kind::Name),
+            (-3.0..3.0f64).prop_map(Kind::Number),
+        ]
+        .prop_map(|kind| Expr { kind, span: 0..0 });
+        leaf.prop_recursive(4, 24, 2, |inner| {
+            (
+                proptest::sample::select(Function::ALL.to_vec()),
+                proptest::collection::vec(inner, 2),
+            )
+                .prop_map(|(f, mut args)| {
+                    args.truncate(f.arity());
+                    Expr {
+                        kind: Kind::Call(f.canonical(), args),
+                        span: 0..0,
+                    }
+                })
+        })
+    }
+
+    proptest::proptest! {
+        /// Whatever a rule is, it prints as text that parses back to it,
+        /// its shapes are inferred or refused, and a rule that fits updates
+        /// W without a panic.
+        #[test]
+        fn any_rule_prints_parses_and_runs_or_is_refused(
+            expr in any_expr(),
+            n in 1usize..4,
+            m in 1usize..4,
+            b in 1usize..4,
+        ) {
+            let printed = expr.to_string();
+            let again = parse(&printed).unwrap();
+            proptest::prop_assert_eq!(again.to_string(), printed);
+            let dims = Dims { inputs_with_bias: n + 1, outputs: m };
+            if let Ok(mut program) = Program::compile(&expr, dims, b, 0.1) {
+                let set = Set {
+                    x: Array2::from_shape_fn((5, n + 1), |(i, j)| (i + j) as f64 / 5.0),
+                    t: Array2::from_shape_fn((5, m), |(i, j)| ((i + j) % 2) as f64),
+                };
+                let mut w = Array2::zeros((n + 1, m));
+                let batch: Vec<usize> = (0..b).collect();
+                program.update(Activation::Softplus, &mut w, &set, &batch);
+            }
+        }
     }
 }
