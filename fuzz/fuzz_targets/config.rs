@@ -1,5 +1,6 @@
-//! Arbitrary bytes as a config file: parsing, checking and planning must
-//! refuse or accept, never panic.
+//! Arbitrary bytes as a config file: parsing, checking (its own rules'
+//! expressions and shapes too) and planning must refuse or accept, never
+//! panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -21,6 +22,13 @@ fuzz_target!(|bytes: &[u8]| {
                     outputs: 3,
                 };
                 let _ = sweep::store::recorded::render(&config, "", dims);
+                // Each rule's shapes, as the dry run and training find them.
+                let definitions = config.definitions();
+                for rule in &config.grid.rule.0 {
+                    for b in [1, 2] {
+                        let _ = rule.check(&definitions, dims, b);
+                    }
+                }
             }
         }
         // Rendering the message walks the text to find line and column.

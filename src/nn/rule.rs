@@ -130,7 +130,13 @@ impl Rule {
         let Some(expr) = self.expression(definitions) else {
             return Ok(());
         };
-        expr::shape::check_step(&expr, dims, b).map_err(|mismatch| ShapeError {
+        let fits = expr::shape::check_step(&expr, dims, b);
+        // A compiled rule holds its parts; the built-in fast path does not.
+        let fits = match self.is_built_in() {
+            true => fits,
+            false => fits.and_then(|()| expr::shape::check_size(&expr, dims, b)),
+        };
+        fits.map_err(|mismatch| ShapeError {
             rule: self,
             batch_size: b,
             mismatch,

@@ -7,7 +7,7 @@
 //! its first term, as the built-in rules' do), so a rule written like a
 //! built-in one gives its bits exactly.
 
-use super::shape::{Shape, ShapeMismatch, check_step, infer, of_name};
+use super::shape::{Shape, ShapeMismatch, check_size, check_step, infer, of_name};
 use super::{Expr, Function, Kind, Name};
 use crate::nn::activation::Activation;
 use crate::nn::layer::{Dims, forward, row};
@@ -45,6 +45,7 @@ impl Program {
     /// and learning rate `eta`; refused when ΔW would not have W's shape.
     pub fn compile(expr: &Expr, dims: Dims, b: usize, eta: f64) -> Result<Program, ShapeMismatch> {
         check_step(expr, dims, b)?;
+        check_size(expr, dims, b)?;
         let mut program = Program {
             values: Vec::new(),
             shapes: Vec::new(),

@@ -201,6 +201,35 @@ pub fn check_step(expr: &Expr, dims: Dims, b: usize) -> Result<(), ShapeMismatch
     })
 }
 
+/// Checks that a compiled `expr` fits in memory: every part gets a buffer
+/// for each job, and all of them together are bounded, whatever the
+/// nesting and the batch size. (The built-in rules' fast path keeps no
+/// such buffers, and is not bound by this.)
+pub fn check_size(expr: &Expr, dims: Dims, b: usize) -> Result<(), ShapeMismatch> {
+    let entries = total_entries(expr, dims, b);
+    if entries > MAX_ENTRIES {
+        return Err(ShapeMismatch::Arguments {
+            call: expr.to_string(),
+            why: format!(
+                "its parts hold {entries} entries in all (batch size {b}), more than the \
+                 {MAX_ENTRIES} a rule may have"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Entries of every part of `expr` (a name read twice counted twice, a
+/// bound from above); `expr` has been inferred, so every part has a shape.
+fn total_entries(expr: &Expr, dims: Dims, b: usize) -> usize {
+    let own = infer(expr, dims, b).map_or(0, Shape::len);
+    let parts = match &expr.kind {
+        Kind::Call(_, args) => args.iter().map(|a| total_entries(a, dims, b)).sum(),
+        _ => 0,
+    };
+    own.saturating_add(parts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::parse;
@@ -232,6 +261,20 @@ mod tests {
             check_step(&no_bias, IRIS4, 1).unwrap_err().to_string(),
             "kronecker(transpose(sample), delta) is 4×3 but the weights are 5×3"
         );
+    }
+
+    #[test]
+    fn a_rule_too_large_in_all_is_refused_whatever_its_parts() {
+        // Four products of 3125×243 each, and their sums: no part is too
+        // large alone.
+        let k5 = "kronecker(kronecker(kronecker(weights, weights), kronecker(weights, weights)), weights)";
+        let sum = format!("add(add({k5}, {k5}), add({k5}, {k5}))");
+        let e = check_size(&parse(&sum).unwrap(), IRIS4, 1).unwrap_err();
+        assert!(e.to_string().contains("entries in all"), "{e}");
+        // And a batch so large that the names alone are too much.
+        let fixed = parse("scalar_mul(eta, matmul(transpose(inputs), delta))").unwrap();
+        let e = check_size(&fixed, IRIS4, 400_000).unwrap_err();
+        assert!(e.to_string().contains("batch size 400000"), "{e}");
     }
 
     #[test]
