@@ -45,34 +45,6 @@ impl Band {
     }
 }
 
-/// The colour of a rule's lines in every chart, as (red, green, blue):
-/// `matmul` blue, `kronecker` red, `kronecker_input` orange, and a config's
-/// own rule one of seven others, chosen by its name (so the same in every
-/// chart and every run).
-pub fn rule_colour(rule: Rule) -> (u8, u8, u8) {
-    const OTHERS: [(u8, u8, u8); 7] = [
-        (44, 160, 44),
-        (148, 103, 189),
-        (140, 86, 75),
-        (227, 119, 194),
-        (127, 127, 127),
-        (188, 189, 34),
-        (23, 190, 207),
-    ];
-    match rule {
-        Rule::Matmul => (31, 119, 180),
-        Rule::Kronecker => (214, 39, 40),
-        Rule::KroneckerInput => (255, 160, 40),
-        Rule::Defined(name) => {
-            // FNV-1a: a fixed hash, the same on every machine.
-            let hash = (name.as_str().bytes()).fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-            });
-            OTHERS[(hash % OTHERS.len() as u64) as usize]
-        }
-    }
-}
-
 /// Panels side by side before they wrap to another row, in `loss.svg` and
 /// the workbook alike.
 pub const PANEL_COLUMNS: usize = 4;
@@ -180,6 +152,32 @@ impl Lines {
         let rules: std::collections::BTreeSet<Rule> =
             self.bands.keys().map(|(_, _, r, _)| *r).collect();
         rules.into_iter().collect()
+    }
+
+    /// The colour of a rule's lines in every chart, as (red, green, blue):
+    /// `matmul` blue, `kronecker` red, `kronecker_input` orange, and the
+    /// config's own rules seven others, in the order of their names (they
+    /// repeat past seven).
+    pub fn colour(&self, rule: Rule) -> (u8, u8, u8) {
+        const OWN: [(u8, u8, u8); 7] = [
+            (44, 160, 44),
+            (148, 103, 189),
+            (140, 86, 75),
+            (227, 119, 194),
+            (127, 127, 127),
+            (188, 189, 34),
+            (23, 190, 207),
+        ];
+        match rule {
+            Rule::Matmul => (31, 119, 180),
+            Rule::Kronecker => (214, 39, 40),
+            Rule::KroneckerInput => (255, 160, 40),
+            Rule::Defined(_) => {
+                let own = self.rules().into_iter().filter(|r| !r.is_built_in());
+                let k = own.take_while(|&r| r != rule).count();
+                OWN[k % OWN.len()]
+            }
+        }
     }
 
     /// The sets drawn, one row of panels each.

@@ -8,7 +8,7 @@
 //! or system libraries: text stays `<text>` for the viewer to render.
 
 use super::curves::Set;
-use super::lines::{Lines, Role, rule_colour};
+use super::lines::{Lines, Role};
 use super::write_atomic;
 use crate::nn::Rule;
 use crate::store::ResultsDir;
@@ -104,7 +104,7 @@ impl LossPlot<'_> {
                             let Some(band) = lines.get(&(set, k, rule, activation)) else {
                                 continue;
                             };
-                            let style = line_style(rule, role);
+                            let style = line_style(lines, rule, role);
                             if !matches!(role, Role::SameAs(_)) {
                                 let upper = band.points().map(|(e, _, _, max)| (e, clamp(max)));
                                 let lower: Vec<_> = band
@@ -142,7 +142,7 @@ impl LossPlot<'_> {
                 Role::SameAs(same) => format!("{rule}: the same curves as {same}, drawn on top"),
                 _ => rule.to_string(),
             };
-            entries.push((text, line_style(rule, role), (0, 0)));
+            entries.push((text, line_style(self.lines, rule, role), (0, 0)));
         }
         let grey = RGBColor(90, 90, 90).stroke_width(2);
         if self.lines.activations().len() > 1 {
@@ -244,8 +244,8 @@ where
 
 /// The colour of a rule's lines; a rule another rule equals is drawn thin
 /// over a wide line of that rule, so both stay visible.
-fn line_style(rule: Rule, role: Role) -> ShapeStyle {
-    let (r, g, b) = rule_colour(rule);
+fn line_style(lines: &Lines, rule: Rule, role: Role) -> ShapeStyle {
+    let (r, g, b) = lines.colour(rule);
     let width = if role == Role::Covered { 5 } else { 2 };
     RGBColor(r, g, b).stroke_width(width)
 }

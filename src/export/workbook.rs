@@ -16,7 +16,7 @@
 use super::aggregate::{EPOCH_COLUMNS, Row, SPREADSHEET_ROWS};
 use super::atomic::AtomicFile;
 use super::curves::Set;
-use super::lines::{LineKey, Lines, Role, rule_colour};
+use super::lines::{LineKey, Lines, Role};
 use super::summary::{self, SUMMARY_COLUMNS};
 use super::verdict::{RuleVerdict, VERDICT_COLUMNS, cells};
 use super::{param_columns, param_values};
@@ -343,7 +343,7 @@ fn insert_charts(
                         Role::SameAs(same) => format!("{rule} {activation} (= {same})"),
                         _ => format!("{rule} {activation}"),
                     };
-                    let (r, g, b) = rule_colour(rule);
+                    let (r, g, b) = lines.colour(rule);
                     let width = match role {
                         Role::SameAs(_) => 1.25,
                         Role::Covered => 4.5,
