@@ -21,6 +21,7 @@ use super::samples::Set;
 use ndarray::Array2;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 /// How ΔW is formed from the sensitivity δ: a rule of sweep's own, or one
 /// a config defines in its `[rules]` table.
@@ -101,13 +102,17 @@ impl Rule {
 
     /// The rule's definition in the notation: the built-in one's, or the
     /// one `definitions` gives; `None` for a rule the config does not define.
-    pub fn expression(self, definitions: &Definitions) -> Option<Expr> {
+    pub fn expression(self, definitions: &Definitions) -> Option<&Expr> {
+        // Parsed once: every job's step is made from them.
+        static BUILT_IN_PARSED: OnceLock<[Expr; BUILT_IN.len()]> = OnceLock::new();
+        let parsed = BUILT_IN_PARSED.get_or_init(|| {
+            BUILT_IN.map(|(_, _, text)| expr::parse(text).expect("the built-in rules parse"))
+        });
         match self {
-            Rule::Defined(name) => definitions.0.get(&name).cloned(),
-            built_in => BUILT_IN
-                .iter()
-                .find(|(rule, _, _)| *rule == built_in)
-                .map(|(_, _, text)| expr::parse(text).expect("the built-in rules parse")),
+            Rule::Defined(name) => definitions.0.get(&name),
+            built_in => (BUILT_IN.iter())
+                .position(|(rule, _, _)| *rule == built_in)
+                .map(|k| &parsed[k]),
         }
     }
 
@@ -130,11 +135,11 @@ impl Rule {
         let Some(expr) = self.expression(definitions) else {
             return Ok(());
         };
-        let fits = expr::shape::check_step(&expr, dims, b);
+        let fits = expr::shape::check_step(expr, dims, b);
         // A compiled rule holds its parts; the built-in fast path does not.
         let fits = match self.is_built_in() {
             true => fits,
-            false => fits.and_then(|()| expr::shape::check_size(&expr, dims, b)),
+            false => fits.and_then(|()| expr::shape::check_size(expr, dims, b)),
         };
         fits.map_err(|mismatch| ShapeError {
             rule: self,
@@ -310,7 +315,7 @@ impl Stepper {
         let expr = rule
             .expression(definitions)
             .expect("a config refuses a rule it does not define");
-        Program::compile(&expr, dims, b, eta)
+        Program::compile(expr, dims, b, eta)
             .map(|p| Stepper::Expression(Box::new(p)))
             .map_err(|mismatch| ShapeError {
                 rule,
@@ -433,7 +438,7 @@ mod tests {
         }
     }
 
-    const NONE: Definitions = Definitions(BTreeMap::new());
+    static NONE: Definitions = Definitions(BTreeMap::new());
 
     #[test]
     fn kronecker_fits_only_when_outputs_are_inputs_plus_one() {
@@ -532,7 +537,7 @@ mod tests {
                     for rule in Rule::ALL {
                         let expr = rule.expression(&NONE).unwrap();
                         let fast = Stepper::new(rule, &NONE, dims, b, eta);
-                        let slow = Program::compile(&expr, dims, b, eta);
+                        let slow = Program::compile(expr, dims, b, eta);
                         let (mut fast, mut slow) = match (fast, slow) {
                             (Ok(fast), Ok(slow)) => (fast, slow),
                             (Err(_), Err(_)) => continue,
