@@ -52,7 +52,7 @@ fn updates(c: &mut Criterion) {
             group.bench_function(id, |b| {
                 b.iter(|| {
                     sample = (sample + 1) % data.train.len();
-                    step.update(0.01, f, &mut w, &data.train, &[sample]);
+                    step.update(f, &mut w, &data.train, &[sample]);
                 })
             });
         }
@@ -132,7 +132,7 @@ fn epoch(c: &mut Criterion) {
     group.bench_function("sweep", |b| {
         b.iter(|| {
             for &s in &order {
-                step.update(0.01, Activation::Sigmoid, &mut w, &data.train, &[s]);
+                step.update(Activation::Sigmoid, &mut w, &data.train, &[s]);
             }
             for set in [&data.train, &data.validation, &data.test] {
                 black_box(evaluate(&w, Activation::Sigmoid, set, &mut scratch));
@@ -143,7 +143,7 @@ fn epoch(c: &mut Criterion) {
     group.bench_function("sweep-updates", |b| {
         b.iter(|| {
             for &s in &order {
-                step.update(0.01, Activation::Sigmoid, &mut w, &data.train, &[s]);
+                step.update(Activation::Sigmoid, &mut w, &data.train, &[s]);
             }
         })
     });

@@ -31,7 +31,7 @@ pub fn rule_direction(
         outputs: w.ncols(),
     };
     let mut stepped = w.clone();
-    Stepper::new(rule, definitions, dims, 1, 1.0)?.update(1.0, f, &mut stepped, &set, &[0]);
+    Stepper::new(rule, definitions, dims, 1, 1.0)?.update(f, &mut stepped, &set, &[0]);
     Ok(stepped - w)
 }
 

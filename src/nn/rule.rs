@@ -1,4 +1,5 @@
-//! The update rules and the one update function every job goes through.
+//! The update rules, built in or a config's own, and the one [`Stepper`]
+//! every job's updates go through.
 //!
 //! For a sample with augmented input x̃, output z = f(x̃ W) and target t:
 //!
@@ -12,7 +13,9 @@
 //!
 //! kron of a column and a row is their outer product, so all three rules are
 //! "η times a sum of outer products a ⊗ δ"; they differ only in what `a` is
-//! and in which shapes they accept.
+//! and in which shapes they accept. Each is also defined in the notation of
+//! [`expr`], as a config's own rules are; their one loop here is a fast path
+//! that computes the same bits.
 
 use super::activation::Activation;
 use super::expr::{self, Expr, Program, ShapeMismatch};
@@ -260,13 +263,13 @@ pub struct ShapeError {
 
 impl fmt::Display for ShapeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The built-in rules say a wrong ΔW in the model's symbols, with why.
         let ShapeMismatch::Step { step, weights, .. } = &self.mismatch else {
             return write!(f, "{}", self.mismatch);
         };
         if !self.rule.is_built_in() {
             return write!(f, "{}", self.mismatch);
         }
-        // The built-in rules say it in the model's symbols, with why.
         let formula = self.rule.formula(self.batch_size);
         if self.batch_size > 1 {
             write!(
@@ -292,9 +295,9 @@ impl fmt::Display for ShapeError {
 /// checked then.
 #[derive(Debug, Clone)]
 pub enum Stepper {
-    /// A built-in rule.
-    BuiltIn(Rule, UpdateBuffers),
-    /// A config's own rule.
+    /// A built-in rule, with the job's η.
+    BuiltIn(Rule, f64, UpdateBuffers),
+    /// A config's own rule, compiled with the job's η.
     Expression(Box<Program>),
 }
 
@@ -308,13 +311,14 @@ impl Stepper {
         b: usize,
         eta: f64,
     ) -> Result<Stepper, ShapeError> {
-        rule.check(definitions, dims, b)?;
-        if rule.is_built_in() {
-            return Ok(Stepper::BuiltIn(rule, UpdateBuffers::new(dims)));
-        }
-        let expr = rule
-            .expression(definitions)
-            .expect("a config refuses a rule it does not define");
+        let expr = match rule.expression(definitions) {
+            Some(expr) if !rule.is_built_in() => expr,
+            _ => {
+                rule.check(definitions, dims, b)?;
+                return Ok(Stepper::BuiltIn(rule, eta, UpdateBuffers::new(dims)));
+            }
+        };
+        // Compiling checks the shapes, as `Rule::check` does.
         Program::compile(expr, dims, b, eta)
             .map(|p| Stepper::Expression(Box::new(p)))
             .map_err(|mismatch| ShapeError {
@@ -326,16 +330,9 @@ impl Stepper {
 
     /// One update W ← W + ΔW from the training samples `batch` of `set`:
     /// the only place weights change.
-    pub fn update(
-        &mut self,
-        eta: f64,
-        f: Activation,
-        w: &mut Array2<f64>,
-        set: &Set,
-        batch: &[usize],
-    ) {
+    pub fn update(&mut self, f: Activation, w: &mut Array2<f64>, set: &Set, batch: &[usize]) {
         match self {
-            Stepper::BuiltIn(rule, buffers) => update(*rule, eta, f, w, set, batch, buffers),
+            Stepper::BuiltIn(rule, eta, buffers) => update(*rule, *eta, f, w, set, batch, buffers),
             Stepper::Expression(program) => program.update(f, w, set, batch),
         }
     }
@@ -460,6 +457,8 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("is 10×6"), "{err}");
         assert!(Rule::Matmul.check(&NONE, dims(4, 3), 7).is_ok());
+        // The fast path holds no buffer per sample: no batch is too large.
+        assert!(Rule::Matmul.check(&NONE, dims(4, 3), 5_000_000).is_ok());
         assert!(Rule::KroneckerInput.check(&NONE, dims(4, 3), 1).is_ok());
     }
 
@@ -504,7 +503,7 @@ mod tests {
                 }
             }
             let mut w = w0.clone();
-            step(Rule::Matmul, n1, m, 0.5).update(0.5, f, &mut w, &set, &[0]);
+            step(Rule::Matmul, n1, m, 0.5).update(f, &mut w, &set, &[0]);
             assert_eq!(w, expected, "m = {m}");
             assert_ne!(w, w0, "m = {m}: the step moved W");
         }
@@ -547,7 +546,7 @@ mod tests {
                         let (mut w_fast, mut w_slow) = (w0.clone(), w0.clone());
                         for u in 0..40 {
                             let batch: Vec<usize> = (0..b).map(|k| (u * b + 5 * k) % 12).collect();
-                            fast.update(eta, f, &mut w_fast, &set, &batch);
+                            fast.update(f, &mut w_fast, &set, &batch);
                             slow.update(f, &mut w_slow, &set, &batch);
                         }
                         let bits =
@@ -572,7 +571,7 @@ mod tests {
             t: Array2::from_shape_vec((1, 1), vec![1.0]).unwrap(),
         };
         let mut w = Array2::zeros((2, 1));
-        step(Rule::Matmul, 2, 1, 0.5).update(0.5, Activation::Linear, &mut w, &set, &[0]);
+        step(Rule::Matmul, 2, 1, 0.5).update(Activation::Linear, &mut w, &set, &[0]);
         assert_eq!(w.as_slice().unwrap(), &[1.0, 0.5]);
     }
 }

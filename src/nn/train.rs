@@ -210,13 +210,7 @@ pub fn train(
             sampler.start_epoch();
             for _ in 0..schedule.updates_per_epoch {
                 let batch = sampler.next_batch();
-                step.update(
-                    params.learning_rate,
-                    params.activation,
-                    &mut w,
-                    &data.train,
-                    batch,
-                );
+                step.update(params.activation, &mut w, &data.train, batch);
             }
         }
 

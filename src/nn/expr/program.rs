@@ -7,7 +7,7 @@
 //! its first term, as the built-in rules' do), so a rule written like a
 //! built-in one gives its bits exactly.
 
-use super::shape::{Shape, ShapeMismatch, check_size, check_step, infer, of_name};
+use super::shape::{Shape, ShapeMismatch, check_size, check_step, of_call, of_name};
 use super::{Expr, Function, Kind, Name};
 use crate::nn::activation::Activation;
 use crate::nn::layer::{Dims, forward, row};
@@ -16,7 +16,7 @@ use ndarray::Array2;
 
 /// One operation: the value it writes and those it reads (a function of
 /// one argument reads `a` twice).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 struct Op {
     function: Function,
     out: usize,
@@ -96,7 +96,8 @@ impl Program {
                     Some(arg) => self.add(arg, dims, b)?,
                     None => a,
                 };
-                let out = self.value(infer(expr, dims, b)?);
+                let shapes = [self.shapes[a], self.shapes[second]];
+                let out = self.value(of_call(expr, *function, args, &shapes[..args.len()])?);
                 self.ops.push(Op {
                     function: function.canonical(),
                     out,
@@ -167,6 +168,7 @@ impl Program {
         let (net_at, z_at, t_at) = (slot(Name::Net), slot(Name::Outputs), slot(Name::Targets));
         let (e_at, delta_at) = (slot(Name::ErrorVector), slot(Name::Delta));
         let (x_at, sample_at, bias_at) = (slot(Name::Inputs), slot(Name::Sample), slot(Name::Bias));
+        let weights_at = slot(Name::Weights);
         let Program { values, net, z, .. } = self;
         for (k, &s) in batch.iter().enumerate() {
             let (x, t) = (row(&set.x, s), &row(&set.t, s)[..m]);
@@ -192,15 +194,10 @@ impl Program {
             });
             fill(values, bias_at, k, 1, |row| row[0] = x[n1 - 1]);
         }
-        if let Some(v) = slot_of(&self.names, Name::Weights) {
-            self.values[v].copy_from_slice(w.as_slice().expect("weights are row-major"));
+        if let Some(v) = weights_at {
+            values[v].copy_from_slice(w.as_slice().expect("weights are row-major"));
         }
     }
-}
-
-/// The value of `name`, if the rule reads it.
-fn slot_of(names: &[Option<usize>; Name::ALL.len()], name: Name) -> Option<usize> {
-    names[name as usize]
 }
 
 /// Writes row `k` (of `width` entries) of the value at `slot`, if any.

@@ -5,8 +5,9 @@ use super::{Expr, Function, Kind, Name};
 use crate::nn::layer::Dims;
 use std::fmt;
 
-/// Most entries any part of a rule may have: a product of products
-/// (kronecker of kroneckers) grows fast, and every part gets a buffer.
+/// Most entries the parts of a compiled rule may have in all: a product of
+/// products (kronecker of kroneckers) grows fast, and every part gets a
+/// buffer ([`check_size`]).
 pub const MAX_ENTRIES: usize = 4_000_000;
 
 /// Rows × columns.
@@ -22,9 +23,9 @@ impl Shape {
     /// A 1×1 matrix: η, B, a number.
     pub const SCALAR: Shape = Shape { rows: 1, cols: 1 };
 
-    /// Entries.
+    /// Entries (at most `usize::MAX`).
     pub fn len(self) -> usize {
-        self.rows * self.cols
+        self.rows.saturating_mul(self.cols)
     }
 
     /// Whether it has no entry (never, for a rule's parts).
@@ -79,102 +80,95 @@ pub fn of_name(name: Name, dims: Dims, b: usize) -> Shape {
 /// The shape of `expr`, or the first part (innermost first) whose
 /// arguments do not fit.
 pub fn infer(expr: &Expr, dims: Dims, b: usize) -> Result<Shape, ShapeMismatch> {
-    let (function, args) = match &expr.kind {
-        Kind::Name(name) => return Ok(of_name(*name, dims, b)),
-        Kind::Number(_) => return Ok(Shape::SCALAR),
-        Kind::Call(function, args) => (*function, args),
+    walk(expr, dims, b, &mut 0)
+}
+
+/// The shape of `expr`, adding the entries of each of its parts to `total`.
+fn walk(expr: &Expr, dims: Dims, b: usize, total: &mut usize) -> Result<Shape, ShapeMismatch> {
+    let shape = match &expr.kind {
+        Kind::Name(name) => of_name(*name, dims, b),
+        Kind::Number(_) => Shape::SCALAR,
+        Kind::Call(function, args) => {
+            let shapes = (args.iter())
+                .map(|a| walk(a, dims, b, total))
+                .collect::<Result<Vec<_>, _>>()?;
+            of_call(expr, *function, args, &shapes)?
+        }
     };
-    let shapes = args
-        .iter()
-        .map(|a| infer(a, dims, b))
-        .collect::<Result<Vec<_>, _>>()?;
+    *total = total.saturating_add(shape.len());
+    Ok(shape)
+}
+
+/// The shape of the call `expr`, `function` of `args` whose shapes are
+/// `shapes`; or why they do not fit it.
+pub fn of_call(
+    expr: &Expr,
+    function: Function,
+    args: &[Expr],
+    shapes: &[Shape],
+) -> Result<Shape, ShapeMismatch> {
     let fail = |why: String| ShapeMismatch::Arguments {
         call: expr.to_string(),
         why,
     };
-    let described = || {
-        (args.iter().zip(&shapes))
-            .map(|(a, s)| format!("{a} is {s}"))
-            .collect::<Vec<_>>()
-            .join(" and ")
-    };
-    let shape = match function {
-        Function::Kronecker => {
-            let (a, c) = (shapes[0], shapes[1]);
-            let rows = a.rows.checked_mul(c.rows);
-            let cols = a.cols.checked_mul(c.cols);
-            match (rows, cols) {
-                (Some(rows), Some(cols)) => Shape { rows, cols },
-                _ => return Err(fail(format!("{}: too large", described()))),
-            }
+    let need = |fits: bool, what: &str| match fits {
+        true => Ok(()),
+        false => {
+            let described = (args.iter().zip(shapes))
+                .map(|(a, s)| format!("{a} is {s}"))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            Err(fail(format!("{described}; {what}")))
         }
+    };
+    let (a, c) = (shapes[0], shapes[shapes.len() - 1]);
+    let shape = match function {
+        Function::Kronecker => Shape {
+            rows: a.rows.saturating_mul(c.rows),
+            cols: a.cols.saturating_mul(c.cols),
+        },
         Function::Matmul => {
-            if shapes[0].cols != shapes[1].rows {
-                return Err(fail(format!(
-                    "{}; matmul needs the first's columns to be as many as the second's rows",
-                    described()
-                )));
-            }
+            need(
+                a.cols == c.rows,
+                "matmul needs the first's columns to be as many as the second's rows",
+            )?;
             Shape {
-                rows: shapes[0].rows,
-                cols: shapes[1].cols,
+                rows: a.rows,
+                cols: c.cols,
             }
         }
         Function::Transpose => Shape {
-            rows: shapes[0].cols,
-            cols: shapes[0].rows,
+            rows: a.cols,
+            cols: a.rows,
         },
         Function::Hadamard | Function::Hammard | Function::Add | Function::Sub => {
-            if shapes[0] != shapes[1] {
-                return Err(fail(format!(
-                    "{}; {} needs two matrices of one shape",
-                    described(),
-                    function.canonical()
-                )));
-            }
-            shapes[0]
+            let what = format!("{} needs two matrices of one shape", function.canonical());
+            need(a == c, &what)?;
+            a
         }
         Function::ScalarMul => {
-            if shapes[0] != Shape::SCALAR {
-                return Err(fail(format!(
-                    "{}; scalar_mul's first argument is the scalar (1×1)",
-                    described()
-                )));
-            }
-            shapes[1]
+            need(
+                a == Shape::SCALAR,
+                "scalar_mul's first argument is the scalar (1×1)",
+            )?;
+            c
         }
         Function::Div => {
-            if shapes[1] != Shape::SCALAR {
-                return Err(fail(format!(
-                    "{}; div divides by a scalar (1×1), its second argument",
-                    described()
-                )));
-            }
-            shapes[0]
+            need(
+                c == Shape::SCALAR,
+                "div divides by a scalar (1×1), its second argument",
+            )?;
+            a
         }
-        Function::Activation | Function::ActivationDiff => shapes[0],
+        Function::Activation | Function::ActivationDiff => a,
         Function::Concat => {
-            if shapes[0].rows != shapes[1].rows {
-                return Err(fail(format!(
-                    "{}; concat needs as many rows in both",
-                    described()
-                )));
-            }
+            need(a.rows == c.rows, "concat needs as many rows in both")?;
             Shape {
-                rows: shapes[0].rows,
-                cols: shapes[0].cols + shapes[1].cols,
+                rows: a.rows,
+                cols: a.cols.saturating_add(c.cols),
             }
         }
     };
-    if shape
-        .rows
-        .checked_mul(shape.cols)
-        .is_none_or(|n| n > MAX_ENTRIES)
-    {
-        return Err(fail(format!(
-            "it is {shape}, more than the {MAX_ENTRIES} entries a part of a rule may have"
-        )));
-    }
     Ok(shape)
 }
 
@@ -202,11 +196,13 @@ pub fn check_step(expr: &Expr, dims: Dims, b: usize) -> Result<(), ShapeMismatch
 }
 
 /// Checks that a compiled `expr` fits in memory: every part gets a buffer
-/// for each job, and all of them together are bounded, whatever the
-/// nesting and the batch size. (The built-in rules' fast path keeps no
+/// for each job, and all of them together (so each one too) are bounded,
+/// whatever the nesting and the batch size. (The built-in rules' fast path keeps no
 /// such buffers, and is not bound by this.)
 pub fn check_size(expr: &Expr, dims: Dims, b: usize) -> Result<(), ShapeMismatch> {
-    let entries = total_entries(expr, dims, b);
+    // Every part counted, a name read twice twice: a bound from above.
+    let mut entries = 0;
+    walk(expr, dims, b, &mut entries)?;
     if entries > MAX_ENTRIES {
         return Err(ShapeMismatch::Arguments {
             call: expr.to_string(),
@@ -217,17 +213,6 @@ pub fn check_size(expr: &Expr, dims: Dims, b: usize) -> Result<(), ShapeMismatch
         });
     }
     Ok(())
-}
-
-/// Entries of every part of `expr` (a name read twice counted twice, a
-/// bound from above); `expr` has been inferred, so every part has a shape.
-fn total_entries(expr: &Expr, dims: Dims, b: usize) -> usize {
-    let own = infer(expr, dims, b).map_or(0, Shape::len);
-    let parts = match &expr.kind {
-        Kind::Call(_, args) => args.iter().map(|a| total_entries(a, dims, b)).sum(),
-        _ => 0,
-    };
-    own.saturating_add(parts)
 }
 
 #[cfg(test)]
@@ -271,6 +256,11 @@ mod tests {
         let sum = format!("add(add({k5}, {k5}), add({k5}, {k5}))");
         let e = check_size(&parse(&sum).unwrap(), IRIS4, 1).unwrap_err();
         assert!(e.to_string().contains("entries in all"), "{e}");
+        // One part too large alone: 390625×6561.
+        let k4 = "kronecker(kronecker(weights, weights), kronecker(weights, weights))";
+        let huge = parse(&format!("kronecker({k4}, {k4})")).unwrap();
+        let e = check_size(&huge, IRIS4, 2).unwrap_err();
+        assert!(e.to_string().contains("more than the 4000000"), "{e}");
         // And a batch so large that the names alone are too much.
         let fixed = parse("scalar_mul(eta, matmul(transpose(inputs), delta))").unwrap();
         let e = check_size(&fixed, IRIS4, 400_000).unwrap_err();
@@ -288,11 +278,6 @@ mod tests {
             ("scalar_mul(delta, weights)", "the scalar (1×1)"),
             ("div(weights, delta)", "divides by a scalar"),
             ("concat(weights, delta)", "as many rows"),
-            (
-                "kronecker(kronecker(kronecker(weights, weights), kronecker(weights, weights)), \
-                 kronecker(kronecker(weights, weights), kronecker(weights, weights)))",
-                "more than the 4000000 entries",
-            ),
         ] {
             let e = check_step(&parse(text).unwrap(), IRIS4, 2).unwrap_err();
             assert!(e.to_string().contains(needle), "{text}: {e}");
