@@ -207,22 +207,38 @@ impl Sweep {
             .count() as u64
     }
 
+    /// Each rule and batch size of the grid, with why ΔW cannot have the
+    /// weights' shape, if it cannot: checked once per pair, not per job.
+    fn shape_verdicts(&self) -> BTreeMap<(Rule, usize), Result<(), String>> {
+        let dims = self.data.splits.dims();
+        let grid = self.plan.grid();
+        let pairs =
+            (grid.rule.0.iter()).flat_map(|&r| grid.batch_size.0.iter().map(move |b| (r, b.get())));
+        pairs
+            .map(|(rule, b)| {
+                let fits = rule
+                    .check(&self.definitions, dims, b)
+                    .map_err(|e| e.to_string());
+                ((rule, b), fits)
+            })
+            .collect()
+    }
+
     /// Each rule of the grid with its definition and, for each batch size,
     /// its ΔW's shape or why it has none: the dry run's shape verdicts.
-    fn rule_shapes(&self) -> Vec<RuleShapes> {
-        let dims = self.data.splits.dims();
+    fn rule_shapes(
+        &self,
+        verdicts: &BTreeMap<(Rule, usize), Result<(), String>>,
+        weights: &str,
+    ) -> Vec<RuleShapes> {
         let grid = self.plan.grid();
         (grid.rule.0.iter())
             .filter_map(|&rule| {
                 let expr = rule.expression(&self.definitions)?;
                 let verdicts = (grid.batch_size.0.iter())
                     .map(|b| {
-                        let b = b.get();
-                        let verdict = match rule.check(&self.definitions, dims, b) {
-                            Ok(()) => Ok(format!("{}×{}", dims.inputs_with_bias, dims.outputs)),
-                            Err(e) => Err(e.to_string()),
-                        };
-                        (b, verdict)
+                        let fits = &verdicts[&(rule, b.get())];
+                        (b.get(), fits.clone().map(|()| weights.to_string()))
                     })
                     .collect();
                 Some(RuleShapes {
@@ -263,14 +279,16 @@ impl Sweep {
     pub fn census(&self, finished: &Finished) -> Census {
         let grid = self.plan.grid();
         let dims = self.data.splits.dims();
+        let weights = format!("{}×{}", dims.inputs_with_bias, dims.outputs);
+        let verdicts = self.shape_verdicts();
         let mut c = Census {
             name: self.config.name.clone(),
             axes: Key::ALL.map(|k| (k, grid.describe(k))).to_vec(),
             cells: self.plan.cross_len(),
             epochs: self.config.epoch_count(),
             results: self.dir.root().to_path_buf(),
-            weights: format!("{}×{}", dims.inputs_with_bias, dims.outputs),
-            rules: self.rule_shapes(),
+            rules: self.rule_shapes(&verdicts, &weights),
+            weights,
             ..Census::default()
         };
         let narrowed = !self.filter.is_empty() || self.shard != Shard::ALL;
@@ -284,12 +302,12 @@ impl Sweep {
             }
             selected += 1;
             selected_finished += u64::from(done);
-            match p.rule.check(&self.definitions, dims, p.batch_size.get()) {
+            match &verdicts[&(p.rule, p.batch_size.get())] {
                 Ok(()) => {
                     let s = self.schedule_for(&p);
                     c.updates += u128::from(s.epochs) * s.updates_per_epoch as u128;
                 }
-                Err(e) => *c.shape_errors.entry(e.to_string()).or_default() += 1,
+                Err(why) => *c.shape_errors.entry(why.clone()).or_default() += 1,
             }
         }
         c.selection = narrowed.then_some((self.shard, selected, selected_finished));

@@ -5,7 +5,7 @@ use super::{elsewhere_note, rebuild};
 use crate::cli::CollectArgs;
 use crate::grid::Plan;
 use crate::output::print;
-use crate::output::verdict::{self, Step};
+use crate::output::verdict::Step;
 use crate::store::{MAIN_DB, ResultsDir, Store};
 use anyhow::Context;
 use std::collections::BTreeMap;
@@ -96,9 +96,7 @@ pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
         vec!["sweep".into(), "CONFIG".into(), "-o".into(), "DIR".into()],
         &crate::runner::thread_pool(None)?,
     );
-    let verdicts = rebuilt.pairs.verdicts();
-    let text = verdict::render(rebuilt.pairs.reference(), &verdicts, &steps);
-    let printed = print(&format!("{}\n{text}", rebuilt.table.render()));
+    let printed = print(&rebuilt.render(&steps));
     store.release()?;
     printed?;
     rebuilt.counts.context("cannot write the exports")?;

@@ -20,7 +20,7 @@ use crate::export::workbook::{VerdictSheet, WorkbookFile};
 use crate::grid::Plan;
 use crate::nn::Rule;
 use crate::output::rule_table::RuleTable;
-use crate::output::verdict::{Step, Steps, sentences};
+use crate::output::verdict::{Step, Steps, render as render_verdict, sentences};
 use crate::printable;
 use crate::runner::Loaded;
 use crate::store::folder::EXPORTS;
@@ -60,6 +60,19 @@ pub struct Rebuilt {
     pub pairs: Pairs,
     /// Finished and missing jobs, or why the files could not be written.
     pub counts: anyhow::Result<JobCounts>,
+}
+
+impl Rebuilt {
+    /// The end table, then the verdict with each rule's `steps`: what a run
+    /// and `sweep collect` print.
+    pub fn render(&self, steps: &Steps) -> String {
+        let (reference, verdicts) = (self.pairs.reference(), self.pairs.verdicts());
+        format!(
+            "{}\n{}",
+            self.table.render(),
+            render_verdict(reference, &verdicts, steps)
+        )
+    }
 }
 
 /// Writes every export from `store` for the jobs of `plan`: `config.toml`,

@@ -4,7 +4,7 @@ use super::{elsewhere_note, gradcheck, load, rebuild};
 use crate::cli::RunArgs;
 use crate::grid::Shard;
 use crate::interrupt::{self, Interrupt};
-use crate::output::verdict::{self, Step};
+use crate::output::verdict::Step;
 use crate::output::{dry_run, print, progress::Progress};
 use crate::printable;
 use crate::runner::{self, Sweep};
@@ -109,9 +109,7 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<ExitCode> {
             command,
             &pool,
         );
-        let verdicts = rebuilt.pairs.verdicts();
-        let text = verdict::render(rebuilt.pairs.reference(), &verdicts, &steps);
-        if let Err(e) = print(&format!("{}\n{text}", rebuilt.table.render())) {
+        if let Err(e) = print(&rebuilt.render(&steps)) {
             write_errors.push(format!("cannot print the table: {e}"));
         }
         match &rebuilt.counts {
