@@ -18,13 +18,15 @@ impl Store {
     /// it gave.
     pub fn merge(&mut self, shard: &Path) -> Result<u64, StoreError> {
         let theirs = Store::open_existing(shard)?;
-        let changes =
-            recorded::changes(&theirs.config_text()?, &self.config_text()?).map_err(|e| {
-                StoreError::NotOurs {
-                    path: shard.to_path_buf(),
-                    reason: format!("{e:#}"),
-                }
-            })?;
+        let not_ours = |e: anyhow::Error| StoreError::NotOurs {
+            path: shard.to_path_buf(),
+            reason: format!("{e:#}"),
+        };
+        let (theirs_recorded, ours) = (
+            recorded::parse(&theirs.config_text()?).map_err(not_ours)?,
+            recorded::parse(&self.config_text()?).map_err(not_ours)?,
+        );
+        let changes = recorded::changes(&theirs_recorded, &ours).map_err(not_ours)?;
         if !changes.is_empty() {
             return Err(StoreError::Changed {
                 dir: shard.to_path_buf(),

@@ -419,11 +419,8 @@ impl Store {
         // in this config's plan.
         let plan = store.plan()?;
         let moves = regrid::moves(&store.conn, &plan).map_err(sql_error(&store.path))?;
-        let moved: std::collections::HashMap<u64, u64> = moves.into_iter().collect();
-        Ok(store
-            .finished()?
-            .positions()
-            .map(|k| moved.get(&k).copied().unwrap_or(k))
+        Ok((moves.into_iter())
+            .map(|(_, new)| new)
             .filter(|&k| k < plan.cross_len())
             .collect())
     }
@@ -568,24 +565,24 @@ fn standing(conn: &Connection, path: &Path, text: &str) -> Result<Standing, Stor
     let Some(old) = meta_value(conn, "config").map_err(sql_error(path))? else {
         return Ok(Standing::New);
     };
-    let changes = recorded::changes(&old, text).map_err(|e| StoreError::NotOurs {
+    let not_ours = |e: anyhow::Error| StoreError::NotOurs {
         path: path.to_path_buf(),
         reason: format!("{e:#}"),
-    })?;
+    };
+    let (old, new) = (
+        recorded::parse(&old).map_err(not_ours)?,
+        recorded::parse(text).map_err(not_ours)?,
+    );
+    let changes = recorded::changes(&old, &new).map_err(not_ours)?;
     if !changes.is_empty() {
         return Err(StoreError::Changed {
             dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
             changes: changes.join("\n"),
         });
     }
-    let grid = |text: &str| recorded::parse(text).map(|r| r.config.grid);
-    match (grid(&old), grid(text)) {
-        (Ok(a), Ok(b)) if a == b => Ok(Standing::Same),
-        (Ok(_), Ok(_)) => Ok(Standing::Regrid),
-        (Err(e), _) | (_, Err(e)) => Err(StoreError::NotOurs {
-            path: path.to_path_buf(),
-            reason: format!("{e:#}"),
-        }),
+    match old.config.grid == new.config.grid {
+        true => Ok(Standing::Same),
+        false => Ok(Standing::Regrid),
     }
 }
 

@@ -22,15 +22,6 @@ impl Finished {
             .is_some_and(|w| w & (1 << (position % 64)) != 0)
     }
 
-    /// The finished positions, in order.
-    pub fn positions(&self) -> impl Iterator<Item = u64> + '_ {
-        (self.bits.iter().enumerate()).flat_map(|(word, &bits)| {
-            (0..64)
-                .filter(move |b| bits & (1 << b) != 0)
-                .map(move |b| word as u64 * 64 + b)
-        })
-    }
-
     fn insert(&mut self, position: u64) {
         let word = (position / 64) as usize;
         if word >= self.bits.len() {

@@ -127,11 +127,10 @@ fn flatten(prefix: &str, value: &toml::Value, out: &mut BTreeMap<String, String>
 }
 
 /// What differs between the shared settings of the recorded run `old` and
-/// this one, `new` (both the text of a `config.toml`): one
+/// this one, `new`: one
 /// `key: recorded → now` line each, the data's content and sweep's version
 /// included. The grids may differ: see [`Recorded::config`]'s `grid`.
-pub fn changes(old: &str, new: &str) -> anyhow::Result<Vec<String>> {
-    let (old, new) = (parse(old)?, parse(new)?);
+pub fn changes(old: &Recorded, new: &Recorded) -> anyhow::Result<Vec<String>> {
     let mut changes = differences(&old.config, &new.config)?;
     if old.data_sha256 != new.data_sha256 {
         changes.push(format!(
