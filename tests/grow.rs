@@ -4,8 +4,7 @@
 
 mod common;
 
-use assert_cmd::cargo::cargo_bin_cmd;
-use common::{results_bytes, rows, run_ok, tree};
+use common::{results_bytes, rows, run_ok, sweep_output, tree};
 use std::fs;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
@@ -33,9 +32,8 @@ fn config(dir: &Path, name: &str, grid: &str) -> PathBuf {
 
 /// `sweep ARGS`, expected to succeed; its stderr.
 fn sweep(args: &[&str]) -> String {
-    let output = cargo_bin_cmd!("sweep").args(args).output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "{args:?}: {stderr}");
+    let (_, stderr, code) = sweep_output(args);
+    assert_eq!(code, Some(0), "{args:?}: {stderr}");
     stderr
 }
 
@@ -115,11 +113,7 @@ fn a_grid_that_shrinks_keeps_the_other_cells_for_report_all() {
         "rule = \"kronecker_input\"\nlearning_rate = 0.1\nseed = [2, 1]",
     );
     let before = tree(&out.join("g"));
-    let dry = cargo_bin_cmd!("sweep")
-        .args([path(&small), "-o", path(&out), "--dry-run"])
-        .output()
-        .unwrap();
-    let plan = String::from_utf8_lossy(&dry.stdout);
+    let (plan, _, _) = sweep_output(&[path(&small), "-o", path(&out), "--dry-run"]);
     assert!(plan.contains("(2 of 2 jobs finished)"), "{plan}");
     assert!(tree(&out.join("g")) == before, "a dry run writes nothing");
 
@@ -134,14 +128,11 @@ fn a_grid_that_shrinks_keeps_the_other_cells_for_report_all() {
     assert!(results_bytes(&out.join("g")) == results_bytes(&fresh.join("g")));
 
     let report = |all: bool| {
-        let mut cmd = cargo_bin_cmd!("sweep");
-        cmd.args(["report", path(&out.join("g"))]);
-        if all {
-            cmd.arg("--all");
-        }
-        let output = cmd.output().unwrap();
-        assert!(output.status.success());
-        String::from_utf8(output.stdout).unwrap()
+        let dir = out.join("g");
+        let args = ["report", path(&dir), "--all"];
+        let (stdout, _, code) = sweep_output(&args[..2 + usize::from(all)]);
+        assert_eq!(code, Some(0));
+        stdout
     };
     let some = report(false);
     assert!(some.contains("2 of 2 jobs finished"), "{some}");
@@ -189,12 +180,8 @@ fn a_changed_shared_setting_is_refused_by_name_with_the_grid_changed_too() {
         let text = fs::read_to_string(config(tmp.path(), "b.toml", SECOND)).unwrap();
         let changed = tmp.path().join("b.toml");
         fs::write(&changed, text.replacen(from, to, 1)).unwrap();
-        let output = cargo_bin_cmd!("sweep")
-            .args([path(&changed), "-o", path(&out)])
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{to}: {stderr}");
+        let (_, stderr, code) = sweep_output(&[path(&changed), "-o", path(&out)]);
+        assert_eq!(code, Some(2), "{to}: {stderr}");
         assert!(stderr.contains(says), "{to}: {stderr}");
         assert!(stderr.contains("shares changed"), "{stderr}");
         assert!(
@@ -213,8 +200,8 @@ fn a_default_written_in_is_the_default() {
     let tmp = TempDir::new().unwrap();
     let out = tmp.path().join("out");
     run_ok(&[path(&config(tmp.path(), "a.toml", FIRST))], &out);
-    // 150 iris rows, 20% validation and the default 20% test: 90 to train,
-    // so 90 single-sample updates an epoch.
+    // 150 iris rows split 0.6 / 0.2 / 0.2: 90 to train, so 90
+    // single-sample updates an epoch.
     for (grid_extra, same) in [
         ("", true),
         ("batch_size = 1", true),
@@ -224,11 +211,7 @@ fn a_default_written_in_is_the_default() {
         let explicit = tmp.path().join("b.toml");
         let text = text.replacen("epochs = 4", "epochs = 4\nupdates_per_epoch = 90", 1);
         fs::write(&explicit, format!("{text}{grid_extra}\n")).unwrap();
-        let output = cargo_bin_cmd!("sweep")
-            .args([path(&explicit), "-o", path(&out)])
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let (_, stderr, _) = sweep_output(&[path(&explicit), "-o", path(&out)]);
         match same {
             true => assert!(
                 stderr.contains("already finished"),
@@ -352,11 +335,8 @@ fn the_readme_scan_grows_by_ten_seeds() {
         assert!(stderr.contains("sweep: 200 jobs to run"), "{stderr}");
         fs::write(&scan, text.replace("to = 10 }", "to = 20 }")).unwrap();
     }
-    let report = cargo_bin_cmd!("sweep")
-        .args(["report", path(&out.join("scan")), "--by", "learning_rate"])
-        .output()
-        .unwrap();
-    let report = String::from_utf8(report.stdout).unwrap();
+    let dir = out.join("scan");
+    let (report, _, _) = sweep_output(&["report", path(&dir), "--by", "learning_rate"]);
     assert!(report.contains("400 of 400 jobs finished"), "{report}");
     let worse = report
         .lines()

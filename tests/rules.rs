@@ -4,22 +4,11 @@
 
 mod common;
 
-use assert_cmd::cargo::cargo_bin_cmd;
-use common::{repo, rows, run_ok};
+use common::{repo, rows, run_ok, sweep_output as sweep};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use tempfile::TempDir;
-
-/// `sweep ARGS`: its stdout, stderr and exit status.
-fn sweep(args: &[&str]) -> (String, String, Option<i32>) {
-    let output = cargo_bin_cmd!("sweep").args(args).output().unwrap();
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-        output.status.code(),
-    )
-}
 
 /// Each job's `epochs.csv` measurements by its cell without the rule:
 /// what two rules' jobs must share to be the same training.

@@ -86,6 +86,16 @@ pub fn results_bytes(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     files
 }
 
+/// `sweep ARGS`: its stdout, its stderr and its exit status.
+pub fn sweep_output(args: &[&str]) -> (String, String, Option<i32>) {
+    let output = cargo_bin_cmd!("sweep").args(args).output().unwrap();
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        output.status.code(),
+    )
+}
+
 /// `sweep CONFIG --dry-run -o OUT`, expected to succeed.
 pub fn dry_run(config: &Path, out: &Path) -> assert_cmd::assert::Assert {
     cargo_bin_cmd!("sweep")
