@@ -2,13 +2,14 @@
 //! an epoch against a hand-written fixed-size floor, one whole job, and the
 //! whole default grid (compute only, no files).
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::Path;
 use sweep::config::{Column, Config, DEFAULT_GRID, DataConfig};
 use sweep::data;
 use sweep::grid::Plan;
 use sweep::nn::expr;
+use sweep::nn::lanes::{Isa, Kind, train_group_on};
 use sweep::nn::metrics::{EvalBuffers, evaluate};
 use sweep::nn::rule::{Definitions, RuleName, Stepper};
 use sweep::nn::train::{Job, Schedule, initial_weights, train};
@@ -217,6 +218,71 @@ fn job(c: &mut Criterion) {
     });
 }
 
+/// 32 jobs of iris 4 → 3 with sigmoid, matmul at B = 1, 100 epochs of 75
+/// updates and an evaluation each: one job at a time, and in lane groups
+/// of several widths on each instruction set the CPU has. Throughput is in
+/// job-updates.
+fn lanes(c: &mut Criterion) {
+    let data = iris(&FOUR);
+    let jobs: Vec<Job> = (0..32)
+        .map(|k| Job {
+            rule: Rule::Matmul,
+            activation: Activation::Sigmoid,
+            learning_rate: [0.01, 0.1][k % 2],
+            seed: k as u64,
+            batch_size: 1,
+            sampling: Sampling::Random,
+            init_range: 0.5,
+        })
+        .collect();
+    let schedule = Schedule {
+        epochs: 100,
+        updates_per_epoch: 75,
+        validation_loss_below: None,
+    };
+    let kind = Kind::of(&jobs[0], data.dims()).unwrap();
+    let mut group = c.benchmark_group("lanes");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(32 * 100 * 75));
+    group.bench_function("scalar", |b| {
+        b.iter(|| {
+            for job in &jobs {
+                black_box(train(job, &schedule, &data, &Definitions::default(), |r| {
+                    black_box(r);
+                }));
+            }
+        })
+    });
+    fn widths<const L: usize>(
+        group: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>,
+        kind: Kind,
+        jobs: &[Job],
+        schedule: &Schedule,
+        data: &Splits,
+    ) {
+        for isa in Isa::available() {
+            group.bench_function(format!("{isa:?}-{L}"), |b| {
+                b.iter(|| {
+                    train_group_on::<_, L>(
+                        isa,
+                        kind,
+                        jobs.iter().copied().enumerate(),
+                        schedule,
+                        data,
+                        |k, records, trained| {
+                            black_box((k, records, trained));
+                        },
+                    )
+                })
+            });
+        }
+    }
+    widths::<4>(&mut group, kind, &jobs, &schedule, &data);
+    widths::<8>(&mut group, kind, &jobs, &schedule, &data);
+    widths::<16>(&mut group, kind, &jobs, &schedule, &data);
+    group.finish();
+}
+
 fn default_grid(c: &mut Criterion) {
     let config = Config::parse(DEFAULT_GRID, "grid.toml", "grid").unwrap();
     let data = data::load(&config.data, config.bias.0, Path::new("."))
@@ -246,7 +312,7 @@ fn default_grid(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, updates, epoch, job, default_grid, sigmoids);
+criterion_group!(benches, updates, epoch, job, lanes, default_grid, sigmoids);
 criterion_main!(benches);
 
 /// e^x in a block of evaluation: 192 sigmoids (64 samples × 3 outputs),

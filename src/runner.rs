@@ -6,7 +6,8 @@ use crate::config::{Column, Config, ConfigError, ConfigSource, Key, Selector};
 use crate::data::{Prepared, Target};
 use crate::grid::{JobParams, Plan, Shard};
 use crate::interrupt::Interrupt;
-use crate::nn::train::{Schedule, train};
+use crate::nn::lanes::{self, Kind, LANES};
+use crate::nn::train::{Schedule, Trained, train};
 use crate::nn::{Definitions, EpochRecord, Rule};
 use crate::output::dry_run::{Census, RuleShapes};
 use crate::output::progress::Progress;
@@ -16,8 +17,8 @@ use crate::store::writer::FinishedJob;
 use crate::store::{MAIN_DB, Recording, ResultsDir};
 use anyhow::Context;
 use rayon::prelude::*;
-use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Mutex;
@@ -338,6 +339,12 @@ pub fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> 
 /// current rayon pool, sending each to the database's writer as it
 /// finishes. A job that panics is noted as failed and the others still
 /// run. Once `interrupt` is set, no further job starts.
+///
+/// The plan is cut into runs of consecutive positions, a few per thread;
+/// in each, jobs of one kind (rule, activation, batch size) train together
+/// in lanes ([`crate::nn::lanes`]), and the rest (a config's own rules, a
+/// rule that does not fit) one at a time. Where a job trains does not
+/// change its bits.
 pub fn run(
     sweep: &Sweep,
     finished: &Finished,
@@ -345,47 +352,184 @@ pub fn run(
     progress: &Progress,
     interrupt: &Interrupt,
 ) -> RunReport {
-    let ran = AtomicU64::new(0);
-    let failed = Mutex::new(BTreeMap::new());
-    // Cells by index, not a list of jobs: a plan of millions is never held in memory.
-    (0..sweep.plan.cross_len()).into_par_iter().for_each(|k| {
-        if interrupt.requested() || finished.contains(k) {
+    let ran = Run {
+        sweep,
+        writer,
+        progress,
+        interrupt,
+        ran: AtomicU64::new(0),
+        failed: Mutex::new(BTreeMap::new()),
+    };
+    let cells = sweep.plan.cross_len();
+    let threads = rayon::current_num_threads() as u64;
+    // Long enough to fill groups of lanes, short enough that every thread
+    // gets several: the cut changes no result.
+    let chunk = (cells / (4 * threads)).clamp(LANES as u64, 4096);
+    // Positions by index, not a list of jobs: a plan of millions is never
+    // held in memory, only one chunk's jobs.
+    (0..cells.div_ceil(chunk)).into_par_iter().for_each(|c| {
+        let positions = c * chunk..cells.min((c + 1) * chunk);
+        let mut groups: BTreeMap<Kind, Vec<(u64, JobParams)>> = BTreeMap::new();
+        for k in positions {
+            if finished.contains(k) {
+                continue;
+            }
+            let p = sweep.plan.cell(k);
+            if sweep.plan.is_excluded(&p) || !sweep.runs(k, &p) {
+                continue;
+            }
+            match Kind::of(&p.job(), sweep.data.splits.dims()).filter(|_| lanes_enabled()) {
+                Some(kind) => groups.entry(kind).or_default().push((k, p)),
+                None => ran.alone(k, &p),
+            }
+        }
+        for (kind, jobs) in groups {
+            ran.group(kind, &jobs);
+        }
+    });
+    RunReport {
+        ran: ran.ran.into_inner(),
+        failed: (ran.failed.into_inner()).unwrap_or_else(|p| p.into_inner()),
+        interrupted: interrupt.requested(),
+    }
+}
+
+/// A run under way: what its jobs need, and what it has counted.
+struct Run<'a> {
+    sweep: &'a Sweep,
+    writer: &'a SyncSender<FinishedJob>,
+    progress: &'a Progress,
+    interrupt: &'a Interrupt,
+    ran: AtomicU64,
+    failed: Mutex<BTreeMap<String, String>>,
+}
+
+impl Run<'_> {
+    /// Trains job `p` at `position` by itself, unless the run is interrupted.
+    fn alone(&self, position: u64, p: &JobParams) {
+        if self.interrupt.requested() {
             return;
         }
-        let p = sweep.plan.cell(k);
-        if sweep.plan.is_excluded(&p) || !sweep.runs(k, &p) {
-            return;
-        }
-        IN_JOB.set(true);
-        let result = catch_unwind(AssertUnwindSafe(|| {
+        let result = in_job(|| {
             #[cfg(debug_assertions)]
             fault_injection::maybe_panic(&p.id());
-            run_job(sweep, k, &p)
-        }))
-        .unwrap_or_else(|panic| Err(format!("panicked: {}", panic_message(panic.as_ref()))));
-        IN_JOB.set(false);
+            let started = Instant::now();
+            let mut rows = Vec::new();
+            let sweep = self.sweep;
+            let trained = train(
+                &p.job(),
+                &sweep.schedule_for(p),
+                &sweep.data.splits,
+                &sweep.definitions,
+                |r| rows.push(*r),
+            );
+            Ok(self.finished(position, p, rows, trained, started))
+        });
+        self.deliver(p, result);
+    }
+
+    /// Trains `jobs`, all of `kind`, in lanes. After a panic, the jobs of
+    /// the group that had not ended train again one by one, so that a
+    /// failure is the failing job's alone.
+    fn group(&self, kind: Kind, jobs: &[(u64, JobParams)]) {
+        let Some((_, first)) = jobs.first() else {
+            return;
+        };
+        let sweep = self.sweep;
+        // When each job under way started, and which have ended.
+        let started: RefCell<BTreeMap<u64, Instant>> = RefCell::new(BTreeMap::new());
+        let mut ended = BTreeSet::new();
+        let by_position: BTreeMap<u64, &JobParams> = jobs.iter().map(|(k, p)| (*k, p)).collect();
+        let caught = in_job(|| {
+            let start = jobs.iter().map_while(|(k, p)| {
+                if self.interrupt.requested() {
+                    return None;
+                }
+                started.borrow_mut().insert(*k, Instant::now());
+                #[cfg(debug_assertions)]
+                fault_injection::maybe_panic(&p.id());
+                Some((*k, p.job()))
+            });
+            let schedule = sweep.schedule_for(first);
+            lanes::train_group(
+                kind,
+                start,
+                &schedule,
+                &sweep.data.splits,
+                |k, rows, trained| {
+                    let since = (started.borrow_mut().remove(&k)).expect("a job ends once");
+                    let p = by_position[&k];
+                    self.deliver(p, Ok(self.finished(k, p, rows, trained, since)));
+                    ended.insert(k);
+                },
+            );
+            Ok(())
+        });
+        if caught.is_err() {
+            for (k, p) in jobs.iter().filter(|(k, _)| !ended.contains(k)) {
+                self.alone(*k, p);
+            }
+        }
+    }
+
+    /// What the writer stores of a job.
+    fn finished(
+        &self,
+        position: u64,
+        p: &JobParams,
+        rows: Vec<EpochRecord>,
+        trained: Trained,
+        started: Instant,
+    ) -> FinishedJob {
+        FinishedJob {
+            position,
+            params: *p,
+            status: trained.outcome.status(),
+            rows,
+            weights: (self.sweep.config.output.weights)
+                .then_some([trained.initial_weights, trained.final_weights]),
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    }
+
+    /// Sends a finished job to the writer, or notes why job `p` failed.
+    fn deliver(&self, p: &JobParams, result: Result<FinishedJob, String>) {
         let sent = result.and_then(|job| {
-            writer
-                .send(job)
-                .map_err(|_| "the database writer stopped".to_string())
+            (self.writer.send(job)).map_err(|_| "the database writer stopped".to_string())
         });
         match sent {
             Ok(()) => {
-                ran.fetch_add(1, Ordering::Relaxed);
+                self.ran.fetch_add(1, Ordering::Relaxed);
             }
             Err(why) => {
                 let id = p.id();
-                progress.error(&format!("sweep: job {id} failed: {why}"));
-                lock(&failed).insert(id, why);
+                (self.progress).error(&format!("sweep: job {id} failed: {why}"));
+                lock(&self.failed).insert(id, why);
             }
         }
-        progress.job_done();
-    });
-    RunReport {
-        ran: ran.into_inner(),
-        failed: failed.into_inner().unwrap_or_else(|p| p.into_inner()),
-        interrupted: interrupt.requested(),
+        self.progress.job_done();
     }
+}
+
+/// Runs `body` as a job's training: a panic in it is caught, its message
+/// the error, and the panic hook stays quiet about it.
+fn in_job<R>(body: impl FnOnce() -> Result<R, String>) -> Result<R, String> {
+    IN_JOB.set(true);
+    let result = catch_unwind(AssertUnwindSafe(body))
+        .unwrap_or_else(|panic| Err(format!("panicked: {}", panic_message(panic.as_ref()))));
+    IN_JOB.set(false);
+    result
+}
+
+/// Whether jobs may train in lanes: always, except in a test or debug
+/// build whose environment sets [`fault_injection::ALONE_VAR`], which the
+/// tests use to compare the two ways bit for bit.
+fn lanes_enabled() -> bool {
+    #[cfg(debug_assertions)]
+    if std::env::var_os(fault_injection::ALONE_VAR).is_some() {
+        return false;
+    }
+    true
 }
 
 /// Faults on purpose, for the tests of failure handling: built into the
@@ -396,6 +540,9 @@ pub mod fault_injection {
     /// Names a job id whose job panics: how the tests check that a failing
     /// job does not sink the sweep.
     pub const PANIC_JOB_VAR: &str = "SWEEP_TEST_PANIC_JOB";
+
+    /// Makes every job train by itself, none in lanes.
+    pub const ALONE_VAR: &str = "SWEEP_TEST_ALONE";
 
     /// Panics when `id` is the job [`PANIC_JOB_VAR`] names.
     pub fn maybe_panic(id: &str) {
@@ -408,32 +555,6 @@ pub mod fault_injection {
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A job that panicked holds no lock: the data is still whole.
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Trains one job.
-fn run_job(sweep: &Sweep, position: u64, p: &JobParams) -> Result<FinishedJob, String> {
-    let started = Instant::now();
-    let schedule = sweep.schedule_for(p);
-    let mut rows: Vec<EpochRecord> = Vec::with_capacity(schedule.epochs as usize + 1);
-    let trained = train(
-        &p.job(),
-        &schedule,
-        &sweep.data.splits,
-        &sweep.definitions,
-        |r| rows.push(*r),
-    );
-    Ok(FinishedJob {
-        position,
-        params: *p,
-        status: trained.outcome.status(),
-        rows,
-        weights: sweep
-            .config
-            .output
-            .weights
-            .then_some([trained.initial_weights, trained.final_weights]),
-        seconds: started.elapsed().as_secs_f64(),
-    })
 }
 
 thread_local! {

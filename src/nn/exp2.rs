@@ -300,13 +300,18 @@ static TBL: [u64; TBLSIZE * 2] = [
 ];
 
 /// 2^x of each lane of `x`, bit for bit `libm::exp2` of each.
+///
+/// libm works on the reduction's bits in 32-bit integers and divides by
+/// 256 with a sign; here the same numbers come from 64-bit lanes with only
+/// additions, masks and logical shifts, which every vector unit has, so
+/// that the compiler keeps all of it in vector registers.
 #[inline(always)]
 pub fn exp2<const L: usize>(x: [f64; L]) -> [f64; L] {
-    let plain = |x: f64| {
-        let ix = (x.to_bits() >> 32) as u32 & 0x7fff_ffff;
-        (0x3c90_0000..0x408f_f000).contains(&ix)
-    };
-    if !x.iter().all(|&x| plain(x)) {
+    // libm's test on the top word of x: 2⁻⁵⁴ ≤ |x| < 1022 (false for NaN).
+    let plain = x.iter().fold(true, |all, &x| {
+        all & (x.abs() >= f64::from_bits(0x3c90_0000_0000_0000)) & (x.abs() < 1022.0)
+    });
+    if !plain {
         return x.map(libm::exp2);
     }
     let redux = f64::from_bits(0x4338_0000_0000_0000) / TBLSIZE as f64;
@@ -316,18 +321,23 @@ pub fn exp2<const L: usize>(x: [f64; L]) -> [f64; L] {
     let p4 = f64::from_bits(0x3f83_b2ab_88f7_0400);
     let p5 = f64::from_bits(0x3f55_d880_0387_5c74);
     let mut out = [0.0; L];
-    for (out, x) in out.iter_mut().zip(x) {
-        // x = k/256 + z: k from the rounding of x + redux, z what is left.
+    for l in 0..L {
+        let x = x[l];
+        // x = k/256 + z: the low bits of x + redux are round(256·x) in two's
+        // complement; with 128 added, its low 8 bits pick the table entry and
+        // the bits above are k (libm's i0 % 256 and i0 / 256 · 256 / 256).
         let ui = (x + redux).to_bits();
-        let i0 = (ui as u32).wrapping_add(TBLSIZE as u32 / 2);
-        let k = (i0 / TBLSIZE as u32 * TBLSIZE as u32) as i32 / TBLSIZE as i32;
-        let i0 = (i0 % TBLSIZE as u32) as usize;
+        let i0 = ui.wrapping_add(TBLSIZE as u64 / 2);
+        let entry = (i0 % TBLSIZE as u64) as usize;
         let z = x - (f64::from_bits(ui) - redux);
-        let t = f64::from_bits(TBL[2 * i0]);
-        let z = z - f64::from_bits(TBL[2 * i0 + 1]);
+        let t = f64::from_bits(TBL[2 * entry]);
+        let z = z - f64::from_bits(TBL[2 * entry + 1]);
         let r = t + t * z * (p1 + z * (p2 + z * (p3 + z * (p4 + z * p5))));
-        // libm's scalbn(r, k): for -1022 ≤ k ≤ 1023 one product with 2^k.
-        *out = r * f64::from_bits(((0x3ff + k) as u64) << 52);
+        // libm's scalbn(r, k): for −1022 ≤ k ≤ 1022 one product with 2^k,
+        // whose exponent field is k + 1023 taken modulo 2¹²; the low 12
+        // bits of i0 / 256 are k's.
+        let two_k = f64::from_bits((i0 >> 8).wrapping_add(0x3ff) << 52);
+        out[l] = r * two_k;
     }
     out
 }

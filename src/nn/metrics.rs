@@ -17,7 +17,7 @@ pub struct Metrics {
 /// Samples whose outputs are computed together. Z = f(X̃ W) a block of rows
 /// at a time keeps the e^x of many samples in flight at once, in scratch
 /// space that does not grow with the set.
-const BLOCK: usize = 64;
+pub(super) const BLOCK: usize = 64;
 
 /// EvalBuffers space for [`evaluate`]: net and z for a block of samples.
 #[derive(Debug, Clone)]
@@ -99,7 +99,7 @@ pub fn misclassified(z: &[f64], t: &[f64]) -> bool {
 }
 
 #[inline]
-fn arg_max(v: &[f64]) -> usize {
+pub(super) fn arg_max(v: &[f64]) -> usize {
     let mut best = 0;
     for (i, &x) in v.iter().enumerate() {
         // NaN never wins, so a diverged output counts as the first class.

@@ -4,6 +4,7 @@ pub mod activation;
 pub mod exp2;
 pub mod expr;
 pub mod gradient;
+pub mod lanes;
 pub mod layer;
 pub mod metrics;
 pub mod rule;

@@ -180,12 +180,7 @@ pub fn train(
     let dims = data.dims();
     let mut w = initial_weights(params.seed, params.init_range, dims);
     let initial_weights = w.clone();
-    let mut sampler = Sampler::new(
-        params.sampling,
-        data.train.len(),
-        params.batch_size,
-        job_rng(params.seed, SAMPLING_STREAM),
-    );
+    let mut sampler = sampler(params, data.train.len());
     // A rule whose ΔW cannot have W's shape ends the job at its first
     // update, after epoch 0 is measured.
     let mut step = Stepper::new(
@@ -216,18 +211,8 @@ pub fn train(
 
         let rec = measure(epoch, &w, params.activation, data, &mut eval);
         record(&rec);
-        if !rec.is_finite() || w.iter().any(|w_ij| !w_ij.is_finite()) {
-            outcome = Outcome::Diverged { epoch };
-            break;
-        }
-        if let (Some(target), Some(val)) = (schedule.validation_loss_below, rec.validation)
-            && val.loss < target
-        {
-            outcome = Outcome::Stopped {
-                epoch,
-                validation_loss: val.loss,
-                target,
-            };
+        if let Some(end) = schedule.ends(&rec, w.iter().all(|w_ij| w_ij.is_finite())) {
+            outcome = end;
             break;
         }
     }
@@ -235,6 +220,35 @@ pub fn train(
         outcome,
         initial_weights,
         final_weights: w,
+    }
+}
+
+/// The sampler of a job over `n_train` training samples.
+pub(super) fn sampler(params: &Job, n_train: usize) -> Sampler {
+    Sampler::new(
+        params.sampling,
+        n_train,
+        params.batch_size,
+        job_rng(params.seed, SAMPLING_STREAM),
+    )
+}
+
+impl Schedule {
+    /// How a job ends after the epoch measured in `rec`, its weights finite
+    /// or not; `None` while it trains on. Running out of epochs is the
+    /// caller's to see.
+    pub(super) fn ends(&self, rec: &EpochRecord, weights_finite: bool) -> Option<Outcome> {
+        if !rec.is_finite() || !weights_finite {
+            return Some(Outcome::Diverged { epoch: rec.epoch });
+        }
+        match (self.validation_loss_below, rec.validation) {
+            (Some(target), Some(val)) if val.loss < target => Some(Outcome::Stopped {
+                epoch: rec.epoch,
+                validation_loss: val.loss,
+                target,
+            }),
+            _ => None,
+        }
     }
 }
 

@@ -1,0 +1,772 @@
+//! Several jobs trained at once, one per lane: each number of the net is an
+//! array `[f64; LANES]` holding that number for every job of the group,
+//! so that one vector instruction does the same step for all of them.
+//!
+//! One job's training is a chain: each update needs the weights the last
+//! one made, so alone it waits on the latency of e^x, then δ, then W, and
+//! uses a fraction of what a core can do. The jobs of a group are
+//! independent chains run in lockstep. IEEE arithmetic done lane by lane,
+//! with the same operations in the same order as [`super::train::train`]
+//! does them for one job, gives the same bits: a job's results do not
+//! depend on whether it ran in a group, in which lane, or beside which
+//! jobs (the tests below compare every bit). Nothing is fused: Rust never
+//! contracts a·b + c into an FMA unless told to.
+//!
+//! A group's jobs share the rule, the activation and the batch size, and
+//! so the schedule: their epochs end at the same update, where all lanes
+//! are measured together over the same samples. Each lane has its own
+//! weights, learning rate, sampler and epoch count. A job that ends (its
+//! epochs done, stopped early, diverged) leaves its lane at that boundary,
+//! and the next job of the group starts there, at its own epoch 0. A lane
+//! left empty at the end trains a frozen copy of another lane's weights
+//! (η = 0) whose results nobody reads.
+//!
+//! The same code is compiled for AVX-512, for AVX2 and for the SSE2 every
+//! x86-64 has, and the widest the CPU offers is picked at run time; all
+//! three do the same operations on the same lanes, so they give the same bits.
+
+use super::activation::Activation;
+use super::layer::{Dims, row};
+use super::metrics::{BLOCK, Metrics};
+use super::rule::{Definitions, Rule};
+use super::samples::{Set, Splits};
+use super::sampling::Sampler;
+use super::train::{self, EpochRecord, Job, Outcome, Schedule, Trained, initial_weights};
+use ndarray::Array2;
+use std::array;
+
+/// Jobs per group: eight lanes are one AVX-512 register, two AVX2 ones or
+/// four SSE2 ones; two registers' worth keeps the core busy while each
+/// chain waits on its e^x.
+pub const LANES: usize = 8;
+
+/// What the jobs of a group share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Kind {
+    /// A built-in rule: a config's own rules train one job at a time.
+    pub rule: Rule,
+    /// f.
+    pub activation: Activation,
+    /// B.
+    pub batch_size: usize,
+}
+
+impl Kind {
+    /// The kind of `job`, if it can train in a group: a built-in rule
+    /// whose ΔW has W's shape for `dims`.
+    pub fn of(job: &Job, dims: Dims) -> Option<Kind> {
+        let none = Definitions::default();
+        (job.rule.is_built_in() && job.rule.check(&none, dims, job.batch_size).is_ok()).then_some(
+            Kind {
+                rule: job.rule,
+                activation: job.activation,
+                batch_size: job.batch_size,
+            },
+        )
+    }
+}
+
+/// Trains `jobs`, all of kind `kind` (see [`Kind::of`]), up to [`LANES`]
+/// at a time, on the widest vector instructions the CPU has. Each job goes
+/// to `done` when it ends, with the tag it came with, its epochs'
+/// measurements and its weights. A job starts only when `jobs` yields it, so an
+/// iterator that stops yielding stops the group once the jobs under way
+/// have ended.
+pub fn train_group<T>(
+    kind: Kind,
+    jobs: impl Iterator<Item = (T, Job)>,
+    schedule: &Schedule,
+    data: &Splits,
+    done: impl FnMut(T, Vec<EpochRecord>, Trained),
+) {
+    train_group_on::<T, LANES>(Isa::best(), kind, jobs, schedule, data, done)
+}
+
+/// The vector instructions a group's loop is compiled for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isa {
+    /// What every CPU of the target has (SSE2 on x86-64).
+    Baseline,
+    /// AVX2: four numbers a register.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    /// AVX-512F: eight numbers a register.
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+impl Isa {
+    /// The forms this CPU can run, narrowest first.
+    pub fn available() -> Vec<Isa> {
+        let mut forms = vec![Isa::Baseline];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                forms.push(Isa::Avx2);
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                forms.push(Isa::Avx512);
+            }
+        }
+        forms
+    }
+
+    /// The widest form this CPU can run.
+    pub fn best() -> Isa {
+        *Isa::available()
+            .last()
+            .expect("the baseline is always there")
+    }
+}
+
+/// [`train_group`] with `L` lanes, compiled for `isa`, which the CPU must
+/// have (see [`Isa::available`]).
+pub fn train_group_on<T, const L: usize>(
+    isa: Isa,
+    kind: Kind,
+    jobs: impl Iterator<Item = (T, Job)>,
+    schedule: &Schedule,
+    data: &Splits,
+    done: impl FnMut(T, Vec<EpochRecord>, Trained),
+) {
+    let run = Group::<T, L>::run;
+    match isa {
+        Isa::Baseline => run(kind, jobs, schedule, data, done),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => {
+            assert!(std::arch::is_x86_feature_detected!("avx2"));
+            // SAFETY: the CPU has AVX2, as just checked.
+            unsafe { x86::avx2::<T, L>(kind, jobs, schedule, data, done) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => {
+            assert!(std::arch::is_x86_feature_detected!("avx512f"));
+            // SAFETY: the CPU has AVX-512F, as just checked.
+            unsafe { x86::avx512::<T, L>(kind, jobs, schedule, data, done) }
+        }
+    }
+}
+
+/// The group's loop compiled for wider registers than x86-64's baseline:
+/// the same source, so the same operations in the same order.
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::*;
+
+    /// [`Group::run`] with AVX-512F.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn avx512<T, const L: usize>(
+        kind: Kind,
+        jobs: impl Iterator<Item = (T, Job)>,
+        schedule: &Schedule,
+        data: &Splits,
+        done: impl FnMut(T, Vec<EpochRecord>, Trained),
+    ) {
+        Group::<T, L>::run(kind, jobs, schedule, data, done)
+    }
+
+    /// [`Group::run`] with AVX2.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn avx2<T, const L: usize>(
+        kind: Kind,
+        jobs: impl Iterator<Item = (T, Job)>,
+        schedule: &Schedule,
+        data: &Splits,
+        done: impl FnMut(T, Vec<EpochRecord>, Trained),
+    ) {
+        Group::<T, L>::run(kind, jobs, schedule, data, done)
+    }
+}
+
+/// `L` numbers, one per lane.
+type V<const L: usize> = [f64; L];
+
+/// The job in a lane, with what it owns.
+struct Occupant<T> {
+    tag: T,
+    sampler: Sampler,
+    epoch: u32,
+    records: Vec<EpochRecord>,
+    initial_weights: Array2<f64>,
+}
+
+/// Up to `L` jobs of one kind and their numbers, lane by lane.
+struct Group<T, const L: usize> {
+    kind: Kind,
+    dims: Dims,
+    lanes: [Option<Occupant<T>>; L],
+    /// W, row-major (n+1)×m.
+    w: Vec<V<L>>,
+    /// η of each lane; 0 in an empty lane.
+    eta: V<L>,
+    /// x̃ and t of the sample each lane sees.
+    x: Vec<V<L>>,
+    t: Vec<V<L>>,
+    net: Vec<V<L>>,
+    z: Vec<V<L>>,
+    delta: Vec<V<L>>,
+    /// Σ over the batch of a ⊗ δ, row-major like W.
+    outer_sum: Vec<V<L>>,
+    /// net and z of a block of samples under evaluation.
+    block_net: Vec<V<L>>,
+    block_z: Vec<V<L>>,
+    /// The batch an empty lane takes: the first samples.
+    idle_batch: Vec<usize>,
+}
+
+impl<T, const L: usize> Group<T, L> {
+    #[inline(always)]
+    fn run(
+        kind: Kind,
+        mut jobs: impl Iterator<Item = (T, Job)>,
+        schedule: &Schedule,
+        data: &Splits,
+        mut done: impl FnMut(T, Vec<EpochRecord>, Trained),
+    ) {
+        let dims = data.dims();
+        let (n1, m) = dims.weights();
+        let mut group = Group::<T, L> {
+            kind,
+            dims,
+            lanes: array::from_fn(|_| None),
+            w: vec![[0.0; L]; n1 * m],
+            eta: [0.0; L],
+            x: vec![[0.0; L]; n1],
+            t: vec![[0.0; L]; m],
+            net: vec![[0.0; L]; m],
+            z: vec![[0.0; L]; m],
+            delta: vec![[0.0; L]; m],
+            outer_sum: vec![[0.0; L]; n1 * m],
+            block_net: vec![[0.0; L]; BLOCK * m],
+            block_z: vec![[0.0; L]; BLOCK * m],
+            idle_batch: vec![0; kind.batch_size],
+        };
+        loop {
+            // An epoch's end: the lanes' jobs are measured, those that end
+            // leave, and new ones start in their lanes, to be measured at
+            // their epoch 0 (where they may end too).
+            let mut due: [bool; L] = array::from_fn(|l| group.lanes[l].is_some());
+            loop {
+                if due.contains(&true) {
+                    let records = group.measure(data);
+                    for l in (0..L).filter(|&l| due[l]) {
+                        let lane = group.lanes[l].as_mut().expect("a due lane is occupied");
+                        lane.records.push(records[l]);
+                        let finite = group.w.iter().all(|w_ij| w_ij[l].is_finite());
+                        let outcome = (schedule.ends(&records[l], finite))
+                            .or((lane.epoch == schedule.epochs).then_some(Outcome::Completed));
+                        if let Some(outcome) = outcome {
+                            group.leave(l, outcome, &mut done);
+                        }
+                    }
+                }
+                due = [false; L];
+                for (l, due) in due.iter_mut().enumerate() {
+                    if group.lanes[l].is_none()
+                        && let Some((tag, job)) = jobs.next()
+                    {
+                        group.enter(l, tag, job, data, schedule.epochs);
+                        *due = true;
+                    }
+                }
+                if !due.contains(&true) {
+                    break;
+                }
+            }
+            if group.lanes.iter().all(Option::is_none) {
+                return;
+            }
+            group.idle();
+            for lane in group.lanes.iter_mut().flatten() {
+                lane.sampler.start_epoch();
+                lane.epoch += 1;
+            }
+            for _ in 0..schedule.updates_per_epoch {
+                group.update(&data.train);
+            }
+        }
+    }
+
+    /// Puts `job` in lane `l`, at its initial weights.
+    fn enter(&mut self, l: usize, tag: T, job: Job, data: &Splits, epochs: u32) {
+        debug_assert_eq!(Kind::of(&job, self.dims), Some(self.kind));
+        let w0 = initial_weights(job.seed, job.init_range, self.dims);
+        for (w_ij, &w0_ij) in self.w.iter_mut().zip(w0.iter()) {
+            w_ij[l] = w0_ij;
+        }
+        self.eta[l] = job.learning_rate;
+        self.lanes[l] = Some(Occupant {
+            tag,
+            sampler: train::sampler(&job, data.train.len()),
+            epoch: 0,
+            records: Vec::with_capacity(epochs as usize + 1),
+            initial_weights: w0,
+        });
+    }
+
+    /// Ends the job in lane `l`.
+    fn leave(
+        &mut self,
+        l: usize,
+        outcome: Outcome,
+        done: &mut impl FnMut(T, Vec<EpochRecord>, Trained),
+    ) {
+        let lane = self.lanes[l].take().expect("an occupied lane");
+        let (n1, m) = self.dims.weights();
+        let final_weights = Array2::from_shape_fn((n1, m), |(i, j)| self.w[i * m + j][l]);
+        self.eta[l] = 0.0;
+        done(
+            lane.tag,
+            lane.records,
+            Trained {
+                outcome,
+                initial_weights: lane.initial_weights,
+                final_weights,
+            },
+        );
+    }
+
+    /// Gives each empty lane a frozen copy of an occupied lane's weights:
+    /// finite numbers that keep its e^x on the fast path.
+    fn idle(&mut self) {
+        let Some(busy) = self.lanes.iter().position(Option::is_some) else {
+            return;
+        };
+        for l in 0..L {
+            if self.lanes[l].is_none() {
+                for w_ij in &mut self.w {
+                    w_ij[l] = w_ij[busy];
+                }
+            }
+        }
+    }
+
+    /// One update of every lane, W ← W + ΔW, each from its own batch: the
+    /// lane form of the built-in rules' update (see [`super::rule`]).
+    #[inline(always)]
+    fn update(&mut self, set: &Set) {
+        let Group {
+            kind,
+            dims,
+            lanes,
+            w,
+            eta,
+            x,
+            t,
+            net,
+            z,
+            delta,
+            outer_sum,
+            idle_batch,
+            ..
+        } = self;
+        let (n1, m) = dims.weights();
+        let f = kind.activation;
+        let batches: [&[usize]; L] = {
+            let mut lanes = lanes.iter_mut();
+            array::from_fn(|_| match lanes.next().and_then(Option::as_mut) {
+                Some(lane) => lane.sampler.next_batch(),
+                None => idle_batch.as_slice(),
+            })
+        };
+        let b = kind.batch_size;
+        for k in 0..b {
+            for (l, batch) in batches.iter().enumerate() {
+                let (x_s, t_s) = (row(&set.x, batch[k]), row(&set.t, batch[k]));
+                for (x_i, &x_si) in x.iter_mut().zip(x_s) {
+                    x_i[l] = x_si;
+                }
+                for (t_j, &t_sj) in t.iter_mut().zip(t_s) {
+                    t_j[l] = t_sj;
+                }
+            }
+            // z = f(x̃ W)
+            net_input(w, x, net);
+            for (z_j, net_j) in z.iter_mut().zip(net.iter()) {
+                *z_j = f.lanes(*net_j);
+            }
+            // δ = (t − z) ⊙ f′(net)
+            for j in 0..m {
+                delta[j] = array::from_fn(|l| {
+                    let e_j = t[j][l] - z[j][l];
+                    e_j * f.derivative(net[j][l], z[j][l])
+                });
+            }
+            let a: &[V<L>] = match kind.rule {
+                Rule::Kronecker => z,
+                _ => x,
+            };
+            // Σ over the batch of a ⊗ δ
+            for (a_i, sum_i) in a.iter().zip(outer_sum.chunks_exact_mut(m)) {
+                for (sum_ij, delta_j) in sum_i.iter_mut().zip(delta.iter()) {
+                    *sum_ij = array::from_fn(|l| {
+                        let a_i_delta_j = a_i[l] * delta_j[l];
+                        if k == 0 {
+                            a_i_delta_j
+                        } else {
+                            sum_ij[l] + a_i_delta_j
+                        }
+                    });
+                }
+            }
+        }
+        // W ← W + η/B · Σ a ⊗ δ
+        let scale = eta.map(|eta| eta / b as f64);
+        for (w_ij, sum_ij) in w.iter_mut().zip(outer_sum.iter()) {
+            for l in 0..L {
+                w_ij[l] += scale[l] * sum_ij[l];
+            }
+        }
+        debug_assert_eq!(w.len(), n1 * m);
+    }
+
+    /// Every lane's measurements after its epoch: the lane form of
+    /// [`super::metrics::evaluate`], on each set.
+    #[inline(always)]
+    fn measure(&mut self, data: &Splits) -> [EpochRecord; L] {
+        let train = self.evaluate(&data.train);
+        let validation = self.evaluate(&data.validation);
+        let test = self.evaluate(&data.test);
+        array::from_fn(|l| EpochRecord {
+            epoch: self.lanes[l].as_ref().map_or(0, |lane| lane.epoch),
+            train: train.expect("the data loader refuses an empty training set")[l],
+            validation: validation.map(|v| v[l]),
+            test: test.map(|v| v[l]),
+        })
+    }
+
+    /// Loss and error rate of each lane's W on `set`; `None` for an empty set.
+    #[inline(always)]
+    fn evaluate(&mut self, set: &Set) -> Option<[Metrics; L]> {
+        let n_samples = set.len();
+        if n_samples == 0 {
+            return None;
+        }
+        let (n1, m) = self.dims.weights();
+        let f = self.kind.activation;
+        let mut squared_error = [0.0; L];
+        let mut wrong = [0usize; L];
+        let x_rows = set.x.as_slice().expect("data matrices are row-major");
+        let t_rows = set.t.as_slice().expect("data matrices are row-major");
+        // A block of samples at a time, as the evaluation of one job does:
+        // the nets of the block, then their outputs in one run of e^x.
+        for (xs, ts) in x_rows.chunks(BLOCK * n1).zip(t_rows.chunks(BLOCK * m)) {
+            let net = &mut self.block_net[..ts.len()];
+            for (x_s, net_s) in xs.chunks_exact(n1).zip(net.chunks_exact_mut(m)) {
+                for (x_i, &x_si) in self.x.iter_mut().zip(x_s) {
+                    *x_i = [x_si; L];
+                }
+                net_input(&self.w, &self.x, net_s);
+            }
+            let z = &mut self.block_z[..ts.len()];
+            for (z, net) in z.iter_mut().zip(net.iter()) {
+                *z = f.lanes(*net);
+            }
+            for (z_s, t_s) in z.chunks_exact(m).zip(ts.chunks_exact(m)) {
+                for (z_j, &t_sj) in z_s.iter().zip(t_s) {
+                    for l in 0..L {
+                        let e_j = t_sj - z_j[l];
+                        squared_error[l] += e_j * e_j;
+                    }
+                }
+                let is_wrong = misclassified(z_s, t_s);
+                for l in 0..L {
+                    wrong[l] += usize::from(is_wrong[l]);
+                }
+            }
+        }
+        Some(array::from_fn(|l| Metrics {
+            loss: squared_error[l] / (n_samples * m) as f64,
+            error_rate: wrong[l] as f64 / n_samples as f64,
+        }))
+    }
+}
+
+/// net = x̃ W in every lane: net_j = Σ_i x_i w_ij, added up in the order of
+/// i, as [`super::layer::net_input`] does.
+#[inline(always)]
+fn net_input<const L: usize>(w: &[V<L>], x: &[V<L>], net: &mut [V<L>]) {
+    let m = net.len();
+    net.fill([0.0; L]);
+    for (x_i, w_i) in x.iter().zip(w.chunks_exact(m)) {
+        for (net_j, w_ij) in net.iter_mut().zip(w_i) {
+            for l in 0..L {
+                net_j[l] += x_i[l] * w_ij[l];
+            }
+        }
+    }
+}
+
+/// Whether each lane's output z names another class than target t, as
+/// [`super::metrics::misclassified`] decides it.
+#[inline(always)]
+fn misclassified<const L: usize>(z: &[V<L>], t: &[f64]) -> [bool; L] {
+    if z.len() == 1 {
+        return array::from_fn(|l| (z[0][l] >= 0.5) != (t[0] >= 0.5));
+    }
+    let target = super::metrics::arg_max(t);
+    // The first index wins a tie, and NaN never wins.
+    let mut best = [0usize; L];
+    let mut best_z = z[0];
+    for (j, z_j) in z.iter().enumerate().skip(1) {
+        for l in 0..L {
+            if z_j[l] > best_z[l] {
+                best[l] = j;
+                best_z[l] = z_j[l];
+            }
+        }
+    }
+    best.map(|b| b != target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::sampling::Sampling;
+    use crate::nn::train::train;
+
+    /// `rows` samples of n inputs (and the bias) and m one-hot targets, in
+    /// three sets of a half, a quarter and a quarter.
+    fn splits(rows: usize, n: usize, m: usize) -> Splits {
+        let x = Array2::from_shape_fn((rows, n + 1), |(s, i)| match i == n {
+            true => 1.0,
+            false => {
+                let noise = ((s * 7 + i * 13) % 17) as f64 / 17.0 - 0.5;
+                if i % m == s % m {
+                    1.5 + noise
+                } else {
+                    noise - 0.5
+                }
+            }
+        });
+        let t = Array2::from_shape_fn((rows, m), |(s, j)| (s % m == j) as u8 as f64);
+        let set = |from: usize, to: usize| Set::select(&x, &t, &(from..to).collect::<Vec<_>>());
+        Splits {
+            train: set(0, rows / 2),
+            validation: set(rows / 2, rows * 3 / 4),
+            test: set(rows * 3 / 4, rows),
+        }
+    }
+
+    /// Everything a job's results hold, as bits.
+    #[derive(Debug, PartialEq)]
+    struct Results {
+        records: Vec<Vec<u64>>,
+        outcome: String,
+        initial: Vec<u64>,
+        last: Vec<u64>,
+    }
+
+    fn bits(w: &Array2<f64>) -> Vec<u64> {
+        w.iter().map(|x| x.to_bits()).collect()
+    }
+
+    fn record_bits(r: &EpochRecord) -> Vec<u64> {
+        let mut b = vec![u64::from(r.epoch)];
+        b.extend(r.measurements().map(|m| m.map_or(u64::MAX, f64::to_bits)));
+        b
+    }
+
+    fn alone(job: &Job, schedule: &Schedule, data: &Splits) -> Results {
+        let mut records = Vec::new();
+        let trained = train(job, schedule, data, &Definitions::default(), |r| {
+            records.push(record_bits(r))
+        });
+        Results {
+            records,
+            outcome: format!("{:?}", trained.outcome),
+            initial: bits(&trained.initial_weights),
+            last: bits(&trained.final_weights),
+        }
+    }
+
+    fn grouped<const L: usize>(
+        isa: Isa,
+        kind: Kind,
+        jobs: &[Job],
+        schedule: &Schedule,
+        data: &Splits,
+    ) -> Vec<Results> {
+        let mut results: Vec<Option<Results>> = jobs.iter().map(|_| None).collect();
+        train_group_on::<usize, L>(
+            isa,
+            kind,
+            jobs.iter().copied().enumerate(),
+            schedule,
+            data,
+            |k, records, trained| {
+                assert!(results[k].is_none(), "job {k} ended twice");
+                results[k] = Some(Results {
+                    records: records.iter().map(record_bits).collect(),
+                    outcome: format!("{:?}", trained.outcome),
+                    initial: bits(&trained.initial_weights),
+                    last: bits(&trained.final_weights),
+                });
+            },
+        );
+        let ended = results.into_iter().enumerate();
+        ended
+            .map(|(k, r)| r.unwrap_or_else(|| panic!("job {k} never ended")))
+            .collect()
+    }
+
+    /// Jobs of `kind` that end in every way: learning rates that train,
+    /// stall and diverge, every sampling, several seeds and ranges.
+    fn mixed(kind: Kind, count: usize) -> Vec<Job> {
+        let rates = [0.05, 0.5, 3.0, 1e3, 0.0, 1.7];
+        (0..count)
+            .map(|k| Job {
+                rule: kind.rule,
+                activation: kind.activation,
+                learning_rate: rates[k % rates.len()],
+                seed: 1 + (k as u64 * 7919) % 31,
+                batch_size: kind.batch_size,
+                sampling: Sampling::ALL[k % Sampling::ALL.len()],
+                init_range: [0.5, 0.1, 2.0][k % 3],
+            })
+            .collect()
+    }
+
+    fn compare<const L: usize>(isa: Isa, data: &Splits, schedule: &Schedule) -> [usize; 4] {
+        // Jobs that completed, stopped, diverged; kinds compared.
+        let mut seen = [0; 4];
+        for rule in Rule::ALL {
+            for activation in Activation::ALL {
+                for batch_size in [1, 3] {
+                    let probe = Job {
+                        rule,
+                        activation,
+                        batch_size,
+                        ..mixed(
+                            Kind {
+                                rule,
+                                activation,
+                                batch_size,
+                            },
+                            1,
+                        )[0]
+                    };
+                    let Some(kind) = Kind::of(&probe, data.dims()) else {
+                        continue;
+                    };
+                    let jobs = mixed(kind, 2 * L + 3);
+                    let lanes = grouped::<L>(isa, kind, &jobs, schedule, data);
+                    for (job, in_group) in jobs.iter().zip(&lanes) {
+                        let one = alone(job, schedule, data);
+                        assert_eq!(in_group, &one, "{isa:?} L={L} {kind:?} {job:?}");
+                        let status = ["Completed", "Stopped", "Diverged"]
+                            .iter()
+                            .position(|s| one.outcome.starts_with(s))
+                            .expect("no shape errors in a group");
+                        seen[status] += 1;
+                    }
+                    seen[3] += 1;
+                }
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn a_job_in_a_group_is_the_job_alone_bit_for_bit() {
+        // n = 2 inputs and m = 3 outputs: the printed Kronecker rule fits.
+        let data = splits(40, 2, 3);
+        let schedule = Schedule {
+            epochs: 12,
+            updates_per_epoch: 9,
+            validation_loss_below: Some(0.15),
+        };
+        for isa in Isa::available() {
+            let seen = compare::<8>(isa, &data, &schedule);
+            // matmul at B = 1 and 3, the Kronecker forms at B = 1.
+            assert_eq!(seen[3], 7 * 4, "{isa:?}: kinds");
+            for (k, what) in ["completed", "stopped", "diverged"].iter().enumerate() {
+                assert!(
+                    seen[k] >= 20,
+                    "{isa:?}: only {} jobs {what}: {seen:?}",
+                    seen[k]
+                );
+            }
+        }
+        let seen = compare::<1>(Isa::Baseline, &data, &schedule);
+        assert_eq!(seen[3], 28);
+    }
+
+    #[test]
+    fn every_width_gives_the_same_bits() {
+        // Four inputs, three outputs and one output; widths that split a
+        // register and that fill several.
+        let schedule = Schedule {
+            epochs: 6,
+            updates_per_epoch: 5,
+            validation_loss_below: None,
+        };
+        for (n, m) in [(4, 3), (3, 1)] {
+            let data = splits(30, n, m);
+            let isa = Isa::best();
+            compare::<2>(isa, &data, &schedule);
+            compare::<3>(isa, &data, &schedule);
+            compare::<4>(Isa::Baseline, &data, &schedule);
+            compare::<16>(isa, &data, &schedule);
+        }
+    }
+
+    #[test]
+    fn a_group_starts_only_the_jobs_it_is_given() {
+        // An iterator that stops after five jobs: five end, none is lost.
+        let data = splits(20, 2, 3);
+        let kind = Kind {
+            rule: Rule::Matmul,
+            activation: Activation::Tanh,
+            batch_size: 1,
+        };
+        let schedule = Schedule {
+            epochs: 3,
+            updates_per_epoch: 4,
+            validation_loss_below: None,
+        };
+        let jobs = mixed(kind, 12);
+        let mut ended = Vec::new();
+        train_group(
+            kind,
+            jobs.iter().copied().enumerate().take(5),
+            &schedule,
+            &data,
+            |k, _, _| ended.push(k),
+        );
+        ended.sort();
+        assert_eq!(ended, vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn only_built_in_rules_that_fit_make_a_kind() {
+        let dims = Dims {
+            inputs_with_bias: 5,
+            outputs: 3,
+        };
+        let job = |rule, batch_size| Job {
+            rule,
+            batch_size,
+            ..mixed(
+                Kind {
+                    rule: Rule::Matmul,
+                    activation: Activation::Sigmoid,
+                    batch_size: 1,
+                },
+                1,
+            )[0]
+        };
+        assert!(Kind::of(&job(Rule::Matmul, 4), dims).is_some());
+        assert!(Kind::of(&job(Rule::KroneckerInput, 1), dims).is_some());
+        assert!(Kind::of(&job(Rule::KroneckerInput, 2), dims).is_none());
+        assert!(Kind::of(&job(Rule::Kronecker, 1), dims).is_none());
+        let own = Rule::Defined(crate::nn::RuleName::new("mine").unwrap());
+        assert!(Kind::of(&job(own, 1), dims).is_none());
+    }
+}
