@@ -26,7 +26,7 @@
 //! three do the same operations on the same lanes, so they give the same bits.
 
 use super::activation::Activation;
-use super::layer::{Dims, row};
+use super::layer::Dims;
 use super::metrics::{BLOCK, Metrics};
 use super::rule::{Definitions, Rule};
 use super::samples::{Set, Splits};
@@ -205,9 +205,6 @@ struct Group<T, const L: usize> {
     w: Vec<V<L>>,
     /// η of each lane; 0 in an empty lane.
     eta: V<L>,
-    /// x̃ and t of the sample each lane sees.
-    x: Vec<V<L>>,
-    t: Vec<V<L>>,
     net: Vec<V<L>>,
     z: Vec<V<L>>,
     delta: Vec<V<L>>,
@@ -237,8 +234,6 @@ impl<T, const L: usize> Group<T, L> {
             lanes: array::from_fn(|_| None),
             w: vec![[0.0; L]; n1 * m],
             eta: [0.0; L],
-            x: vec![[0.0; L]; n1],
-            t: vec![[0.0; L]; m],
             net: vec![[0.0; L]; m],
             z: vec![[0.0; L]; m],
             delta: vec![[0.0; L]; m],
@@ -357,8 +352,6 @@ impl<T, const L: usize> Group<T, L> {
             lanes,
             w,
             eta,
-            x,
-            t,
             net,
             z,
             delta,
@@ -376,43 +369,53 @@ impl<T, const L: usize> Group<T, L> {
             })
         };
         let b = kind.batch_size;
+        let (xs, ts) = (set.x.as_slice(), set.t.as_slice());
+        let (xs, ts) = (xs.expect("row-major"), ts.expect("row-major"));
+        // k indexes every lane's batch at once, not one slice.
+        #[allow(clippy::needless_range_loop)]
         for k in 0..b {
-            for (l, batch) in batches.iter().enumerate() {
-                let (x_s, t_s) = (row(&set.x, batch[k]), row(&set.t, batch[k]));
-                for (x_i, &x_si) in x.iter_mut().zip(x_s) {
-                    x_i[l] = x_si;
-                }
-                for (t_j, &t_sj) in t.iter_mut().zip(t_s) {
-                    t_j[l] = t_sj;
-                }
-            }
+            // Each lane's sample: x̃_i and t_j of every lane, read where
+            // they are used rather than copied lane by lane first.
+            let sample: [usize; L] = array::from_fn(|l| batches[l][k]);
+            let x_i = |i: usize| -> V<L> { array::from_fn(|l| xs[sample[l] * n1 + i]) };
+            let t_j = |j: usize| -> V<L> { array::from_fn(|l| ts[sample[l] * m + j]) };
             // z = f(x̃ W)
-            net_input(w, x, net);
+            for (j, net_j) in net.iter_mut().enumerate() {
+                let mut sum = [0.0; L];
+                for i in 0..n1 {
+                    let (x_i, w_ij) = (x_i(i), w[i * m + j]);
+                    for l in 0..L {
+                        sum[l] += x_i[l] * w_ij[l];
+                    }
+                }
+                *net_j = sum;
+            }
             for (z_j, net_j) in z.iter_mut().zip(net.iter()) {
                 *z_j = f.lanes(*net_j);
             }
             // δ = (t − z) ⊙ f′(net)
-            for j in 0..m {
-                delta[j] = array::from_fn(|l| {
-                    let e_j = t[j][l] - z[j][l];
-                    e_j * f.derivative(net[j][l], z[j][l])
-                });
+            for (j, delta_j) in delta.iter_mut().enumerate() {
+                let t_j = t_j(j);
+                for l in 0..L {
+                    let e_j = t_j[l] - z[j][l];
+                    delta_j[l] = e_j * f.derivative(net[j][l], z[j][l]);
+                }
             }
-            let a: &[V<L>] = match kind.rule {
-                Rule::Kronecker => z,
-                _ => x,
-            };
             // Σ over the batch of a ⊗ δ
-            for (a_i, sum_i) in a.iter().zip(outer_sum.chunks_exact_mut(m)) {
+            for (i, sum_i) in outer_sum.chunks_exact_mut(m).enumerate() {
+                let a_i = match kind.rule {
+                    Rule::Kronecker => z[i],
+                    _ => x_i(i),
+                };
                 for (sum_ij, delta_j) in sum_i.iter_mut().zip(delta.iter()) {
-                    *sum_ij = array::from_fn(|l| {
+                    for l in 0..L {
                         let a_i_delta_j = a_i[l] * delta_j[l];
-                        if k == 0 {
+                        sum_ij[l] = if k == 0 {
                             a_i_delta_j
                         } else {
                             sum_ij[l] + a_i_delta_j
-                        }
-                    });
+                        };
+                    }
                 }
             }
         }
@@ -459,10 +462,7 @@ impl<T, const L: usize> Group<T, L> {
         for (xs, ts) in x_rows.chunks(BLOCK * n1).zip(t_rows.chunks(BLOCK * m)) {
             let net = &mut self.block_net[..ts.len()];
             for (x_s, net_s) in xs.chunks_exact(n1).zip(net.chunks_exact_mut(m)) {
-                for (x_i, &x_si) in self.x.iter_mut().zip(x_s) {
-                    *x_i = [x_si; L];
-                }
-                net_input(&self.w, &self.x, net_s);
+                net_input_shared(&self.w, x_s, net_s);
             }
             let z = &mut self.block_z[..ts.len()];
             for (z, net) in z.iter_mut().zip(net.iter()) {
@@ -488,18 +488,20 @@ impl<T, const L: usize> Group<T, L> {
     }
 }
 
-/// net = x̃ W in every lane: net_j = Σ_i x_i w_ij, added up in the order of
-/// i, as [`super::layer::net_input`] does.
+/// net = x̃ W in every lane for one sample x̃ that every lane sees:
+/// net_j = Σ_i x_i w_ij, added up in the order of i, as
+/// [`super::layer::net_input`] does, each sum held in registers.
 #[inline(always)]
-fn net_input<const L: usize>(w: &[V<L>], x: &[V<L>], net: &mut [V<L>]) {
+fn net_input_shared<const L: usize>(w: &[V<L>], x: &[f64], net: &mut [V<L>]) {
     let m = net.len();
-    net.fill([0.0; L]);
-    for (x_i, w_i) in x.iter().zip(w.chunks_exact(m)) {
-        for (net_j, w_ij) in net.iter_mut().zip(w_i) {
+    for (j, net_j) in net.iter_mut().enumerate() {
+        let mut sum = [0.0; L];
+        for (&x_i, w_i) in x.iter().zip(w.chunks_exact(m)) {
             for l in 0..L {
-                net_j[l] += x_i[l] * w_ij[l];
+                sum[l] += x_i * w_i[j][l];
             }
         }
+        *net_j = sum;
     }
 }
 
