@@ -168,6 +168,22 @@ fn sigmoid_lanes<const L: usize>(x: [f64; L], s: f64) -> [f64; L] {
 }
 
 impl Activation {
+    /// `body(self)`, with `self` a constant in each arm: an
+    /// `#[inline(always)]` body is compiled once for each activation, every
+    /// match on it folded away (as `layer::unrolled` does for widths).
+    #[inline(always)]
+    pub fn constant<R>(self, body: impl FnOnce(Activation) -> R) -> R {
+        match self {
+            Activation::Sigmoid => body(Activation::Sigmoid),
+            Activation::Tanh => body(Activation::Tanh),
+            Activation::Tanh01 => body(Activation::Tanh01),
+            Activation::Relu => body(Activation::Relu),
+            Activation::LeakyRelu => body(Activation::LeakyRelu),
+            Activation::Softplus => body(Activation::Softplus),
+            Activation::Linear => body(Activation::Linear),
+        }
+    }
+
     /// f of each lane of `x`, bit for bit [`Activation::f`] of each: how
     /// several jobs trained at once, lane by lane, take their outputs.
     #[inline(always)]

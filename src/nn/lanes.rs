@@ -21,9 +21,12 @@
 //! left empty at the end trains a frozen copy of another lane's weights
 //! (η = 0) whose results nobody reads.
 //!
-//! The same code is compiled for AVX-512, for AVX2 and for the SSE2 every
-//! x86-64 has, and the widest the CPU offers is picked at run time; all
-//! three do the same operations on the same lanes, so they give the same bits.
+//! The same code is compiled twice, for AVX2 and for the SSE2 every x86-64
+//! has, and AVX2 is used where the CPU has it; both do the same operations
+//! on the same lanes, so they give the same bits (a test compares them).
+//! An AVX-512 form was measured too, and left out: on the AMD EPYC of
+//! `docs/performance.md` it took 16.6 ms where AVX2 took 11.0 ms
+//! (`cargo bench --bench core -- lanes/`).
 
 use super::activation::Activation;
 use super::layer::Dims;
@@ -35,9 +38,10 @@ use super::train::{self, EpochRecord, Job, Outcome, Schedule, Trained, initial_w
 use ndarray::Array2;
 use std::array;
 
-/// Jobs per group: eight lanes are one AVX-512 register, two AVX2 ones or
-/// four SSE2 ones; two registers' worth keeps the core busy while each
-/// chain waits on its e^x.
+/// Jobs per group: two AVX2 registers or four SSE2 ones, which keeps the
+/// core busy while each chain waits on its e^x. Measured on 32 jobs
+/// (`cargo bench --bench core -- lanes/`): 4 lanes 12.6 ms, 8 lanes
+/// 11.0 ms, 16 lanes slower again (more numbers than registers).
 pub const LANES: usize = 8;
 
 /// What the jobs of a group share.
@@ -90,9 +94,6 @@ pub enum Isa {
     /// AVX2: four numbers a register.
     #[cfg(target_arch = "x86_64")]
     Avx2,
-    /// AVX-512F: eight numbers a register.
-    #[cfg(target_arch = "x86_64")]
-    Avx512,
 }
 
 impl Isa {
@@ -103,9 +104,6 @@ impl Isa {
         {
             if std::arch::is_x86_feature_detected!("avx2") {
                 forms.push(Isa::Avx2);
-            }
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                forms.push(Isa::Avx512);
             }
         }
         forms
@@ -138,12 +136,6 @@ pub fn train_group_on<T, const L: usize>(
             // SAFETY: the CPU has AVX2, as just checked.
             unsafe { x86::avx2::<T, L>(kind, jobs, schedule, data, done) }
         }
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => {
-            assert!(std::arch::is_x86_feature_detected!("avx512f"));
-            // SAFETY: the CPU has AVX-512F, as just checked.
-            unsafe { x86::avx512::<T, L>(kind, jobs, schedule, data, done) }
-        }
     }
 }
 
@@ -152,21 +144,6 @@ pub fn train_group_on<T, const L: usize>(
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use super::*;
-
-    /// [`Group::run`] with AVX-512F.
-    ///
-    /// # Safety
-    /// The CPU must have AVX-512F.
-    #[target_feature(enable = "avx512f")]
-    pub unsafe fn avx512<T, const L: usize>(
-        kind: Kind,
-        jobs: impl Iterator<Item = (T, Job)>,
-        schedule: &Schedule,
-        data: &Splits,
-        done: impl FnMut(T, Vec<EpochRecord>, Trained),
-    ) {
-        Group::<T, L>::run(kind, jobs, schedule, data, done)
-    }
 
     /// [`Group::run`] with AVX2.
     ///
@@ -221,6 +198,23 @@ impl<T, const L: usize> Group<T, L> {
     #[inline(always)]
     fn run(
         kind: Kind,
+        jobs: impl Iterator<Item = (T, Job)>,
+        schedule: &Schedule,
+        data: &Splits,
+        done: impl FnMut(T, Vec<EpochRecord>, Trained),
+    ) {
+        // The activation a constant from here on: its e^x and f′ inline,
+        // with no match at each number.
+        kind.activation.constant(
+            #[inline(always)]
+            |f| Self::run_with(f, kind, jobs, schedule, data, done),
+        )
+    }
+
+    #[inline(always)]
+    fn run_with(
+        f: Activation,
+        kind: Kind,
         mut jobs: impl Iterator<Item = (T, Job)>,
         schedule: &Schedule,
         data: &Splits,
@@ -249,7 +243,7 @@ impl<T, const L: usize> Group<T, L> {
             let mut due: [bool; L] = array::from_fn(|l| group.lanes[l].is_some());
             loop {
                 if due.contains(&true) {
-                    let records = group.measure(data);
+                    let records = group.measure(f, data);
                     for l in (0..L).filter(|&l| due[l]) {
                         let lane = group.lanes[l].as_mut().expect("a due lane is occupied");
                         lane.records.push(records[l]);
@@ -283,7 +277,7 @@ impl<T, const L: usize> Group<T, L> {
                 lane.epoch += 1;
             }
             for _ in 0..schedule.updates_per_epoch {
-                group.update(&data.train);
+                group.update(f, &data.train);
             }
         }
     }
@@ -345,7 +339,7 @@ impl<T, const L: usize> Group<T, L> {
     /// One update of every lane, W ← W + ΔW, each from its own batch: the
     /// lane form of the built-in rules' update (see [`super::rule`]).
     #[inline(always)]
-    fn update(&mut self, set: &Set) {
+    fn update(&mut self, f: Activation, set: &Set) {
         let Group {
             kind,
             dims,
@@ -360,7 +354,6 @@ impl<T, const L: usize> Group<T, L> {
             ..
         } = self;
         let (n1, m) = dims.weights();
-        let f = kind.activation;
         let batches: [&[usize]; L] = {
             let mut lanes = lanes.iter_mut();
             array::from_fn(|_| match lanes.next().and_then(Option::as_mut) {
@@ -369,6 +362,7 @@ impl<T, const L: usize> Group<T, L> {
             })
         };
         let b = kind.batch_size;
+        let scale = eta.map(|eta| eta / b as f64);
         let (xs, ts) = (set.x.as_slice(), set.t.as_slice());
         let (xs, ts) = (xs.expect("row-major"), ts.expect("row-major"));
         // k indexes every lane's batch at once, not one slice.
@@ -401,29 +395,31 @@ impl<T, const L: usize> Group<T, L> {
                     delta_j[l] = e_j * f.derivative(net[j][l], z[j][l]);
                 }
             }
-            // Σ over the batch of a ⊗ δ
-            for (i, sum_i) in outer_sum.chunks_exact_mut(m).enumerate() {
+            // Σ over the batch of a ⊗ δ, and with the batch's last sample
+            // W ← W + η/B · Σ a ⊗ δ: W changes only once every sample's
+            // forward pass has seen the old W.
+            let last = k + 1 == b;
+            let rows = outer_sum.chunks_exact_mut(m).zip(w.chunks_exact_mut(m));
+            for (i, (sum_i, w_i)) in rows.enumerate() {
                 let a_i = match kind.rule {
                     Rule::Kronecker => z[i],
                     _ => x_i(i),
                 };
-                for (sum_ij, delta_j) in sum_i.iter_mut().zip(delta.iter()) {
+                for ((sum_ij, w_ij), delta_j) in sum_i.iter_mut().zip(w_i).zip(delta.iter()) {
                     for l in 0..L {
                         let a_i_delta_j = a_i[l] * delta_j[l];
-                        sum_ij[l] = if k == 0 {
+                        let sum = if k == 0 {
                             a_i_delta_j
                         } else {
                             sum_ij[l] + a_i_delta_j
                         };
+                        if last {
+                            w_ij[l] += scale[l] * sum;
+                        } else {
+                            sum_ij[l] = sum;
+                        }
                     }
                 }
-            }
-        }
-        // W ← W + η/B · Σ a ⊗ δ
-        let scale = eta.map(|eta| eta / b as f64);
-        for (w_ij, sum_ij) in w.iter_mut().zip(outer_sum.iter()) {
-            for l in 0..L {
-                w_ij[l] += scale[l] * sum_ij[l];
             }
         }
         debug_assert_eq!(w.len(), n1 * m);
@@ -432,10 +428,10 @@ impl<T, const L: usize> Group<T, L> {
     /// Every lane's measurements after its epoch: the lane form of
     /// [`super::metrics::evaluate`], on each set.
     #[inline(always)]
-    fn measure(&mut self, data: &Splits) -> [EpochRecord; L] {
-        let train = self.evaluate(&data.train);
-        let validation = self.evaluate(&data.validation);
-        let test = self.evaluate(&data.test);
+    fn measure(&mut self, f: Activation, data: &Splits) -> [EpochRecord; L] {
+        let train = self.evaluate(f, &data.train);
+        let validation = self.evaluate(f, &data.validation);
+        let test = self.evaluate(f, &data.test);
         array::from_fn(|l| EpochRecord {
             epoch: self.lanes[l].as_ref().map_or(0, |lane| lane.epoch),
             train: train.expect("the data loader refuses an empty training set")[l],
@@ -446,13 +442,12 @@ impl<T, const L: usize> Group<T, L> {
 
     /// Loss and error rate of each lane's W on `set`; `None` for an empty set.
     #[inline(always)]
-    fn evaluate(&mut self, set: &Set) -> Option<[Metrics; L]> {
+    fn evaluate(&mut self, f: Activation, set: &Set) -> Option<[Metrics; L]> {
         let n_samples = set.len();
         if n_samples == 0 {
             return None;
         }
         let (n1, m) = self.dims.weights();
-        let f = self.kind.activation;
         let mut squared_error = [0.0; L];
         let mut wrong = [0usize; L];
         let x_rows = set.x.as_slice().expect("data matrices are row-major");
