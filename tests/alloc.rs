@@ -10,6 +10,7 @@ use std::path::Path;
 use sweep::config::DataConfig;
 use sweep::data;
 use sweep::nn::expr;
+use sweep::nn::lanes::{Kind, train_group};
 use sweep::nn::train::{Job, Schedule, train};
 use sweep::nn::{Activation, Definitions, Rule, RuleName, Sampling};
 
@@ -106,6 +107,62 @@ fn a_jobs_allocations_do_not_grow_with_its_epochs() {
                 // A compiled rule: its expression, a buffer per part, its list of steps.
                 assert!(short < 200, "{params:?}: {short} allocations to set up");
             }
+        }
+    }
+}
+
+#[test]
+fn a_lane_groups_allocations_do_not_grow_with_its_epochs() {
+    // Per job: its weights, sampler and list of epochs; per group: its
+    // lanes' buffers. Nothing per update or per epoch.
+    let data = data::load(&DataConfig::default(), 1.0, Path::new("."))
+        .unwrap()
+        .splits;
+    let allocations = |jobs: &[Job], epochs: u32| {
+        let schedule = Schedule {
+            epochs,
+            updates_per_epoch: 75,
+            validation_loss_below: None,
+        };
+        let kind = Kind::of(&jobs[0], data.dims()).unwrap();
+        let before = ALLOCATIONS.with(Cell::get);
+        train_group(
+            kind,
+            jobs.iter().copied().enumerate(),
+            &schedule,
+            &data,
+            |k, rows, trained| {
+                black_box((k, rows, trained));
+            },
+        );
+        ALLOCATIONS.with(Cell::get) - before
+    };
+    for sampling in Sampling::ALL {
+        for batch_size in [1, 4] {
+            // More jobs than lanes, so that lanes are refilled and left empty.
+            let jobs: Vec<Job> = (0..11)
+                .map(|seed| Job {
+                    rule: Rule::Matmul,
+                    activation: Activation::Tanh01,
+                    learning_rate: 0.05,
+                    seed,
+                    batch_size,
+                    sampling,
+                    init_range: 0.5,
+                })
+                .collect();
+            allocations(&jobs, 1);
+            let short = allocations(&jobs, 1);
+            let long = allocations(&jobs, 500);
+            // Each job's list of epochs is made at its final size once.
+            assert_eq!(
+                short, long,
+                "{sampling} B={batch_size}: 1 epoch {short}, 500 epochs {long}"
+            );
+            assert!(
+                short > 0 && short < 200,
+                "{sampling} B={batch_size}: {short}"
+            );
         }
     }
 }
