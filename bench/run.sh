@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every figure of the README's Performance section, measured again.
-# Needs: cargo, python3 (numpy is installed if missing), hyperfine and GNU
+# Needs: cargo, python3 (numpy and jax are installed if missing), hyperfine and GNU
 # time (Debian packages `hyperfine` and `time`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,10 @@ python3 -c 'import numpy' 2>/dev/null || pip install -q numpy
 
 echo "== criterion: one epoch against the hand-written floor, one job, the default grid"
 cargo bench --locked --bench core -- "epoch|job|grid" 2>&1 | grep -E "^(epoch|job|grid)|time:"
+
+echo "== lanes: ns per job-update on one core against one job at a time, the floor, NumPy and JAX"
+python3 -c 'import jax' 2>/dev/null || pip install -q jax || echo "(JAX did not install: its rows are left out)"
+python3 bench/lanes.py 5 2000
 
 echo "== sweep -j 1 against the NumPy loop (bench/grid.toml)"
 python3 bench/compare.py 15
