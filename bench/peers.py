@@ -10,33 +10,18 @@ Prints the nanoseconds per job-update of the training alone: the data is
 loaded first, and JAX compiles on a first call that is not timed.
 """
 
-import csv
 import sys
 import time
 
+from numpy_sweep import load
+
 EPOCHS, UPDATES, ETA, RANGE = 100, 75, 0.1, 0.5
-
-
-def iris(path, np):
-    """Iris standard-scaled on its training part, split 75 / 38 / 37, with
-    the bias column; one-hot targets."""
-    with open(path) as fh:
-        rows = list(csv.DictReader(fh))
-    features = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
-    x = np.array([[float(r[c]) for c in features] for r in rows])
-    classes = sorted({r["species"] for r in rows})
-    t = np.array([[1.0 if r["species"] == c else 0.0 for c in classes] for r in rows])
-    order = np.random.default_rng(0).permutation(len(rows))
-    x, t = x[order], t[order]
-    mean, std = x[:75].mean(axis=0), x[:75].std(axis=0)
-    x = np.hstack([(x - mean) / std, np.ones((len(x), 1))])
-    return [(x[a:b], t[a:b]) for a, b in [(0, 75), (75, 113), (113, 150)]]
 
 
 def with_numpy(jobs, path):
     import numpy as np
 
-    sets = iris(path, np)
+    sets = load(path)
     rng = np.random.default_rng(1)
     w = rng.uniform(-RANGE, RANGE, (jobs, 5, 3))
     samples = rng.integers(0, 75, (EPOCHS, UPDATES, jobs))
@@ -62,10 +47,9 @@ def with_jax(jobs, path, double):
 
     jax.config.update("jax_enable_x64", double)
     import jax.numpy as jnp
-    import numpy as np
 
     dtype = jnp.float64 if double else jnp.float32
-    sets = [(jnp.asarray(x, dtype), jnp.asarray(t, dtype)) for x, t in iris(path, np)]
+    sets = [(jnp.asarray(x, dtype), jnp.asarray(t, dtype)) for x, t in load(path)]
     xs, ts = sets[0]
 
     def update(w, s):
