@@ -370,6 +370,9 @@ pub fn run(
     (0..cells.div_ceil(chunk)).into_par_iter().for_each(|c| {
         let positions = c * chunk..cells.min((c + 1) * chunk);
         let mut groups: BTreeMap<Kind, Vec<(u64, JobParams)>> = BTreeMap::new();
+        // A rule's shape is checked once per rule, activation and batch
+        // size, not once per job.
+        let mut kinds = BTreeMap::new();
         for k in positions {
             if finished.contains(k) {
                 continue;
@@ -378,7 +381,10 @@ pub fn run(
             if sweep.plan.is_excluded(&p) || !sweep.runs(k, &p) {
                 continue;
             }
-            match Kind::of(&p.job(), sweep.data.splits.dims()).filter(|_| lanes_enabled()) {
+            let kind = *kinds
+                .entry((p.rule, p.activation, p.batch_size))
+                .or_insert_with(|| Kind::of(&p.job(), sweep.data.splits.dims()));
+            match kind.filter(|_| lanes_enabled()) {
                 Some(kind) => groups.entry(kind).or_default().push((k, p)),
                 None => ran.alone(k, &p),
             }
