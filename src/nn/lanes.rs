@@ -71,7 +71,7 @@ impl Kind {
 }
 
 /// Trains `jobs`, all of kind `kind` (see [`Kind::of`]), up to [`LANES`]
-/// at a time, on the widest vector instructions the CPU has. Each job goes
+/// at a time, with AVX2 where the CPU has it (see [`Isa::best`]). Each job goes
 /// to `done` when it ends, with the tag it came with, its epochs'
 /// measurements and its weights. A job starts only when `jobs` yields it, so an
 /// iterator that stops yielding stops the group once the jobs under way
@@ -109,7 +109,7 @@ impl Isa {
         forms
     }
 
-    /// The widest form this CPU can run.
+    /// The form a run uses: AVX2 where the CPU has it, else the baseline.
     pub fn best() -> Isa {
         *Isa::available()
             .last()
