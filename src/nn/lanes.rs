@@ -98,13 +98,12 @@ pub enum Isa {
 
 impl Isa {
     /// The forms this CPU can run, narrowest first.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
     pub fn available() -> Vec<Isa> {
         let mut forms = vec![Isa::Baseline];
         #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                forms.push(Isa::Avx2);
-            }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            forms.push(Isa::Avx2);
         }
         forms
     }
