@@ -38,10 +38,9 @@ use super::train::{self, EpochRecord, Job, Outcome, Schedule, Trained, initial_w
 use ndarray::Array2;
 use std::array;
 
-/// Jobs per group: two AVX2 registers or four SSE2 ones, which keeps the
-/// core busy while each chain waits on its e^x. Measured on 32 jobs
-/// (`cargo bench --bench core -- lanes/`): 4 lanes 12.6 ms, 8 lanes
-/// 11.0 ms, 16 lanes slower again (more numbers than registers).
+/// Jobs per group: two AVX2 registers or four SSE2 ones. Measured on 32
+/// jobs (`cargo bench --bench core -- lanes/`): 4 lanes 12.4 ms, 8 lanes
+/// 11.0 ms, 16 lanes 12.7 ms.
 pub const LANES: usize = 8;
 
 /// What the jobs of a group share.
