@@ -365,6 +365,7 @@ pub fn run(
     // Long enough to fill groups of lanes, short enough that every thread
     // gets several: the cut changes no result.
     let chunk = (cells / (4 * threads)).clamp(LANES as u64, 4096);
+    let lanes = lanes_enabled();
     // Positions by index, not a list of jobs: a plan of millions is never
     // held in memory, only one chunk's jobs.
     (0..cells.div_ceil(chunk)).into_par_iter().for_each(|c| {
@@ -384,7 +385,7 @@ pub fn run(
             let kind = *kinds
                 .entry((p.rule, p.activation, p.batch_size))
                 .or_insert_with(|| Kind::of(&p.job(), sweep.data.splits.dims()));
-            match kind.filter(|_| lanes_enabled()) {
+            match kind.filter(|_| lanes) {
                 Some(kind) => groups.entry(kind).or_default().push((k, p)),
                 None => ran.alone(k, &p),
             }

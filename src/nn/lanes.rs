@@ -634,20 +634,12 @@ mod tests {
         for rule in Rule::ALL {
             for activation in Activation::ALL {
                 for batch_size in [1, 3] {
-                    let probe = Job {
+                    let probe = Kind {
                         rule,
                         activation,
                         batch_size,
-                        ..mixed(
-                            Kind {
-                                rule,
-                                activation,
-                                batch_size,
-                            },
-                            1,
-                        )[0]
                     };
-                    let Some(kind) = Kind::of(&probe, data.dims()) else {
+                    let Some(kind) = Kind::of(&mixed(probe, 1)[0], data.dims()) else {
                         continue;
                     };
                     let jobs = mixed(kind, 2 * L + 3);
