@@ -91,11 +91,14 @@ fn collect_writes_the_aggregates_once_every_shard_ran() {
 
 #[test]
 fn an_interrupted_shard_resumes_to_the_same_results() {
+    // Jobs train eight at a time and a group's jobs end together, so the
+    // shard holds many more jobs than its first groups: the interruption
+    // must find jobs not yet started, even on a loaded machine.
     let tmp = TempDir::new().unwrap();
     let config = write_config(
         &tmp,
         "name = \"long\"\nepochs = 1500\n[data]\ninputs = [\"petal_length\", \"petal_width\"]\n\
-         [grid]\nrule = [\"matmul\", \"kronecker\"]\nseed = { from = 1, count = 20 }\n",
+         [grid]\nrule = [\"matmul\", \"kronecker\"]\nseed = { from = 1, count = 100 }\n",
     );
     let out = tmp.path().join("out");
     let dir = out.join("long");
