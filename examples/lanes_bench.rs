@@ -99,7 +99,7 @@ fn floor_job(job: &Job, sets: &[Rows; 3]) -> floor::W {
     let train = &sets[0];
     let mut sampler = Sampler::new(job.sampling, train.0.len(), 1, job_rng(job.seed, 1));
     for _ in 0..EPOCHS {
-        sampler.start_epoch();
+        sampler.start_epoch(UPDATES);
         for _ in 0..UPDATES {
             let s = sampler.next_batch()[0];
             floor::update(&mut w, &train.0[s], &train.1[s], job.learning_rate);

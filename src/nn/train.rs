@@ -202,7 +202,7 @@ pub fn train(
                     break;
                 }
             };
-            sampler.start_epoch();
+            sampler.start_epoch(schedule.updates_per_epoch);
             for _ in 0..schedule.updates_per_epoch {
                 let batch = sampler.next_batch();
                 step.update(params.activation, &mut w, &data.train, batch);
