@@ -356,6 +356,14 @@ mod tests {
             1e-300,
             -1e-17,
             5e-17,
+            f64::from_bits(0x3c90_0000_0000_0000),
+            -f64::from_bits(0x3c90_0000_0000_0000),
+            f64::from_bits(0x3c8f_ffff_ffff_ffff),
+            -f64::from_bits(0x3c8f_ffff_ffff_ffff),
+            -1e-300,
+            f64::from_bits(1),
+            -f64::from_bits(1),
+            f64::MIN_POSITIVE,
             1021.99,
             1022.0,
             -1021.5,
@@ -377,6 +385,8 @@ mod tests {
             let x: [f64; 4] = std::array::from_fn(|l| match (round + l) % 50 {
                 0 => special[(round / 50 + l) % special.len()],
                 1..10 => rng.random_range(-1100.0..1100.0),
+                // Around libm's 2⁻⁵⁴ threshold.
+                10..13 => rng.random_range(-2e-16..2e-16),
                 _ => rng.random_range(-60.0..60.0),
             });
             let lanes = exp2(x);

@@ -178,8 +178,10 @@ struct Group<T, const L: usize> {
     lanes: [Option<Occupant<T>>; L],
     /// W, row-major (n+1)×m.
     w: Vec<V<L>>,
-    /// η of each lane; 0 in an empty lane.
-    eta: V<L>,
+    /// η/B of each lane; 0 in an empty lane.
+    step: V<L>,
+    /// x̃ of the sample each lane is at.
+    x: Vec<V<L>>,
     net: Vec<V<L>>,
     z: Vec<V<L>>,
     delta: Vec<V<L>>,
@@ -225,7 +227,8 @@ impl<T, const L: usize> Group<T, L> {
             dims,
             lanes: array::from_fn(|_| None),
             w: vec![[0.0; L]; n1 * m],
-            eta: [0.0; L],
+            step: [0.0; L],
+            x: vec![[0.0; L]; n1],
             net: vec![[0.0; L]; m],
             z: vec![[0.0; L]; m],
             delta: vec![[0.0; L]; m],
@@ -271,7 +274,7 @@ impl<T, const L: usize> Group<T, L> {
             }
             group.idle();
             for lane in group.lanes.iter_mut().flatten() {
-                lane.sampler.start_epoch();
+                lane.sampler.start_epoch(schedule.updates_per_epoch);
                 lane.epoch += 1;
             }
             for _ in 0..schedule.updates_per_epoch {
@@ -287,7 +290,7 @@ impl<T, const L: usize> Group<T, L> {
         for (w_ij, &w0_ij) in self.w.iter_mut().zip(w0.iter()) {
             w_ij[l] = w0_ij;
         }
-        self.eta[l] = job.learning_rate;
+        self.step[l] = job.learning_rate / job.batch_size as f64;
         self.lanes[l] = Some(Occupant {
             tag,
             sampler: train::sampler(&job, data.train.len()),
@@ -307,7 +310,7 @@ impl<T, const L: usize> Group<T, L> {
         let lane = self.lanes[l].take().expect("an occupied lane");
         let (n1, m) = self.dims.weights();
         let final_weights = Array2::from_shape_fn((n1, m), |(i, j)| self.w[i * m + j][l]);
-        self.eta[l] = 0.0;
+        self.step[l] = 0.0;
         done(
             lane.tag,
             lane.records,
@@ -343,7 +346,8 @@ impl<T, const L: usize> Group<T, L> {
             dims,
             lanes,
             w,
-            eta,
+            step,
+            x,
             net,
             z,
             delta,
@@ -352,30 +356,31 @@ impl<T, const L: usize> Group<T, L> {
             ..
         } = self;
         let (n1, m) = dims.weights();
-        let batches: [&[usize]; L] = {
-            let mut lanes = lanes.iter_mut();
-            array::from_fn(|_| match lanes.next().and_then(Option::as_mut) {
+        let mut batches: [&[usize]; L] = [&[]; L];
+        for (batch, lane) in batches.iter_mut().zip(lanes) {
+            *batch = match lane {
                 Some(lane) => lane.sampler.next_batch(),
-                None => idle_batch.as_slice(),
-            })
-        };
-        let b = kind.batch_size;
-        let scale = eta.map(|eta| eta / b as f64);
+                None => idle_batch,
+            };
+        }
         let (xs, ts) = (set.x.as_slice(), set.t.as_slice());
         let (xs, ts) = (xs.expect("row-major"), ts.expect("row-major"));
-        // k indexes every lane's batch at once, not one slice.
-        #[allow(clippy::needless_range_loop)]
-        for k in 0..b {
-            // Each lane's sample: x̃_i and t_j of every lane, read where
-            // they are used rather than copied lane by lane first.
-            let sample: [usize; L] = array::from_fn(|l| batches[l][k]);
-            let x_i = |i: usize| -> V<L> { array::from_fn(|l| xs[sample[l] * n1 + i]) };
-            let t_j = |j: usize| -> V<L> { array::from_fn(|l| ts[sample[l] * m + j]) };
+        let (x, step) = (&mut x[..n1], *step);
+        for k in 0..kind.batch_size {
+            // x̃ of each lane's sample, gathered once into lanes.
+            let (mut rows, mut targets): ([&[f64]; L], [&[f64]; L]) = ([&[]; L], [&[]; L]);
+            for ((row, target), batch) in rows.iter_mut().zip(&mut targets).zip(batches) {
+                *row = &xs[batch[k] * n1..][..n1];
+                *target = &ts[batch[k] * m..][..m];
+            }
+            for (i, x_i) in x.iter_mut().enumerate() {
+                *x_i = each(|l| rows[l][i]);
+            }
             // z = f(x̃ W)
             for (j, net_j) in net.iter_mut().enumerate() {
                 let mut sum = [0.0; L];
-                for i in 0..n1 {
-                    let (x_i, w_ij) = (x_i(i), w[i * m + j]);
+                for (x_i, w_i) in x.iter().zip(w.chunks_exact(m)) {
+                    let w_ij = w_i[j];
                     for l in 0..L {
                         sum[l] += x_i[l] * w_ij[l];
                     }
@@ -386,41 +391,37 @@ impl<T, const L: usize> Group<T, L> {
                 *z_j = f.lanes(*net_j);
             }
             // δ = (t − z) ⊙ f′(net)
-            for (j, delta_j) in delta.iter_mut().enumerate() {
-                let t_j = t_j(j);
-                for l in 0..L {
-                    let e_j = t_j[l] - z[j][l];
-                    delta_j[l] = e_j * f.derivative(net[j][l], z[j][l]);
-                }
+            for (j, delta_j) in delta[..m].iter_mut().enumerate() {
+                let (t_j, z_j, net_j): (V<L>, _, _) = (each(|l| targets[l][j]), z[j], net[j]);
+                *delta_j = each(|l| {
+                    let e_j = t_j[l] - z_j[l];
+                    e_j * f.derivative(net_j[l], z_j[l])
+                });
             }
             // Σ over the batch of a ⊗ δ, and with the batch's last sample
             // W ← W + η/B · Σ a ⊗ δ: W changes only once every sample's
             // forward pass has seen the old W.
-            let last = k + 1 == b;
+            let a: &[V<L>] = match kind.rule {
+                Rule::Kronecker => z,
+                _ => x,
+            };
+            let last = k + 1 == kind.batch_size;
             let rows = outer_sum.chunks_exact_mut(m).zip(w.chunks_exact_mut(m));
-            for (i, (sum_i, w_i)) in rows.enumerate() {
-                let a_i = match kind.rule {
-                    Rule::Kronecker => z[i],
-                    _ => x_i(i),
-                };
+            for ((sum_i, w_i), a_i) in rows.zip(a) {
                 for ((sum_ij, w_ij), delta_j) in sum_i.iter_mut().zip(w_i).zip(delta.iter()) {
-                    for l in 0..L {
-                        let a_i_delta_j = a_i[l] * delta_j[l];
-                        let sum = if k == 0 {
-                            a_i_delta_j
-                        } else {
-                            sum_ij[l] + a_i_delta_j
-                        };
-                        if last {
-                            w_ij[l] += scale[l] * sum;
-                        } else {
-                            sum_ij[l] = sum;
-                        }
+                    let a_i_delta_j: V<L> = each(|l| a_i[l] * delta_j[l]);
+                    let sum = match k {
+                        0 => a_i_delta_j,
+                        _ => each(|l| sum_ij[l] + a_i_delta_j[l]),
+                    };
+                    if last {
+                        *w_ij = each(|l| w_ij[l] + step[l] * sum[l]);
+                    } else {
+                        *sum_ij = sum;
                     }
                 }
             }
         }
-        debug_assert_eq!(w.len(), n1 * m);
     }
 
     /// Every lane's measurements after its epoch: the lane form of
@@ -479,6 +480,17 @@ impl<T, const L: usize> Group<T, L> {
             error_rate: wrong[l] as f64 / n_samples as f64,
         }))
     }
+}
+
+/// `[f(0), …, f(L − 1)]`, always inlined: `array::from_fn` was left out of
+/// line in the group's loop, and a lane loop out of line is not vectorised.
+#[inline(always)]
+fn each<const L: usize>(f: impl Fn(usize) -> f64) -> V<L> {
+    let mut v = [0.0; L];
+    for (l, v_l) in v.iter_mut().enumerate() {
+        *v_l = f(l);
+    }
+    v
 }
 
 /// net = x̃ W in every lane for one sample x̃ that every lane sees:
