@@ -2,7 +2,7 @@
 //!
 //! exp and tanh come from the pure-Rust `libm` crate rather than the
 //! platform's C library, so that results are the same bits on every machine.
-//! e^x goes through libm's table-driven `exp2` (see [`exp`]), or, four
+//! e^x goes through libm's table-driven `exp2` (see [`exp`]), or, several
 //! arguments at a time, its lane version [`exp2::exp2`], which gives the same bits.
 
 use super::exp2;

@@ -367,7 +367,8 @@ impl<T, const L: usize> Group<T, L> {
         let (xs, ts) = (xs.expect("row-major"), ts.expect("row-major"));
         let (x, step) = (&mut x[..n1], *step);
         for k in 0..kind.batch_size {
-            // x̃ of each lane's sample, gathered once into lanes.
+            // Each lane's sample: its x̃ gathered once into lanes, its t row
+            // kept for δ.
             let (mut rows, mut targets): ([&[f64]; L], [&[f64]; L]) = ([&[]; L], [&[]; L]);
             for ((row, target), batch) in rows.iter_mut().zip(&mut targets).zip(batches) {
                 *row = &xs[batch[k] * n1..][..n1];
@@ -377,16 +378,7 @@ impl<T, const L: usize> Group<T, L> {
                 *x_i = each(|l| rows[l][i]);
             }
             // z = f(x̃ W)
-            for (j, net_j) in net.iter_mut().enumerate() {
-                let mut sum = [0.0; L];
-                for (x_i, w_i) in x.iter().zip(w.chunks_exact(m)) {
-                    let w_ij = w_i[j];
-                    for l in 0..L {
-                        sum[l] += x_i[l] * w_ij[l];
-                    }
-                }
-                *net_j = sum;
-            }
+            net_input(w, x.iter().copied(), net);
             for (z_j, net_j) in z.iter_mut().zip(net.iter()) {
                 *z_j = f.lanes(*net_j);
             }
@@ -456,7 +448,7 @@ impl<T, const L: usize> Group<T, L> {
         for (xs, ts) in x_rows.chunks(BLOCK * n1).zip(t_rows.chunks(BLOCK * m)) {
             let net = &mut self.block_net[..ts.len()];
             for (x_s, net_s) in xs.chunks_exact(n1).zip(net.chunks_exact_mut(m)) {
-                net_input_shared(&self.w, x_s, net_s);
+                net_input(&self.w, x_s.iter().map(|&x_i| [x_i; L]), net_s);
             }
             let z = &mut self.block_z[..ts.len()];
             for (z, net) in z.iter_mut().zip(net.iter()) {
@@ -493,18 +485,17 @@ fn each<const L: usize>(f: impl Fn(usize) -> f64) -> V<L> {
     v
 }
 
-/// net = x̃ W in every lane for one sample x̃ that every lane sees:
-/// net_j = Σ_i x_i w_ij, added up in the order of i, as
-/// [`super::layer::net_input`] does, each sum held in registers.
+/// net = x̃ W in every lane, for each lane's own x̃ or for one sample every
+/// lane sees (`x` then yields each x_i in every lane): net_j = Σ_i x_i w_ij,
+/// added up in the order of i, as [`super::layer::net_input`] does, each
+/// sum held in registers.
 #[inline(always)]
-fn net_input_shared<const L: usize>(w: &[V<L>], x: &[f64], net: &mut [V<L>]) {
+fn net_input<const L: usize>(w: &[V<L>], x: impl Iterator<Item = V<L>> + Clone, net: &mut [V<L>]) {
     let m = net.len();
     for (j, net_j) in net.iter_mut().enumerate() {
         let mut sum = [0.0; L];
-        for (&x_i, w_i) in x.iter().zip(w.chunks_exact(m)) {
-            for l in 0..L {
-                sum[l] += x_i * w_i[j][l];
-            }
+        for (x_i, w_i) in x.clone().zip(w.chunks_exact(m)) {
+            sum = each(|l| sum[l] + x_i[l] * w_i[j][l]);
         }
         *net_j = sum;
     }

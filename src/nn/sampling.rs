@@ -39,6 +39,12 @@ pub struct Sampler {
 /// About how many indices a sampler draws at a time.
 const AHEAD: usize = 256;
 
+/// How many batches of `batch_size` a sampler draws at a time: [`AHEAD`]
+/// indices, or one batch when a batch is larger.
+fn batches_ahead(batch_size: usize) -> usize {
+    AHEAD.div_ceil(batch_size)
+}
+
 impl Sampler {
     /// A sampler over `n` samples giving batches of `batch_size`, drawing from `rng`.
     pub fn new(sampling: Sampling, n: usize, batch_size: usize, rng: ChaCha8Rng) -> Self {
@@ -46,7 +52,7 @@ impl Sampler {
             sampling,
             order: (0..n).collect(),
             cursor: 0,
-            ahead: Vec::with_capacity(AHEAD.div_ceil(batch_size) * batch_size),
+            ahead: Vec::with_capacity(batches_ahead(batch_size) * batch_size),
             read: 0,
             batch_size,
             undrawn: 0,
@@ -77,16 +83,16 @@ impl Sampler {
         &self.ahead[self.read - self.batch_size..self.read]
     }
 
-    /// Draws the next batches of the epoch, as many as fit in [`AHEAD`].
+    /// Draws the next batches of the epoch, up to [`batches_ahead`].
     #[inline(never)]
     fn draw_ahead(&mut self) {
         assert!(
             self.undrawn > 0,
             "more batches asked for than the epoch has"
         );
-        let batches = self.undrawn.min(AHEAD.div_ceil(self.batch_size));
+        let batches = self.undrawn.min(batches_ahead(self.batch_size));
         self.undrawn -= batches;
-        let n = self.order.len();
+        let (n, count) = (self.order.len(), batches * self.batch_size);
         self.ahead.clear();
         self.read = 0;
         match self.sampling {
@@ -95,16 +101,16 @@ impl Sampler {
             // draw is small enough to inline.
             Sampling::Random if u32::try_from(n).is_ok() => {
                 let (rng, n) = (&mut self.rng, n as u32);
-                let draws = (0..batches * self.batch_size).map(|_| rng.random_range(0..n));
+                let draws = (0..count).map(|_| rng.random_range(0..n));
                 self.ahead.extend(draws.map(|s| s as usize));
             }
             Sampling::Random => {
                 let rng = &mut self.rng;
-                let draws = (0..batches * self.batch_size).map(|_| rng.random_range(0..n));
-                self.ahead.extend(draws);
+                self.ahead
+                    .extend((0..count).map(|_| rng.random_range(0..n)));
             }
             Sampling::Shuffle | Sampling::Sequential => {
-                for _ in 0..batches * self.batch_size {
+                for _ in 0..count {
                     if self.cursor == n {
                         self.cursor = 0;
                         if self.sampling == Sampling::Shuffle {
