@@ -44,9 +44,14 @@
 /// Entries of the table: 2^(i/256) for the 256 values of i.
 const TBLSIZE: usize = 256;
 
+/// The table, aligned to a cache line so that no entry's pair of numbers
+/// straddles two.
+#[repr(align(64))]
+struct Table([u64; TBLSIZE * 2]);
+
 /// exp2(i/256 + eps[i]) and eps[i], interleaved.
 #[rustfmt::skip]
-static TBL: [u64; TBLSIZE * 2] = [
+static TBL: Table = Table([
     //  exp2(z + eps)          eps
     0x3fe6a09e667f3d5d, 0x3d39880000000000,
     0x3fe6b052fa751744, 0x3cd8000000000000,
@@ -304,7 +309,7 @@ static TBL: [u64; TBLSIZE * 2] = [
     0x3ff671c1c708328e, 0xbd37200000000000,
     0x3ff68155d44ca97e, 0x3ce6800000000000,
     0x3ff690f4b19e9471, 0xbd29780000000000,
-];
+]);
 
 /// 2^x of each lane of `x`, bit for bit `libm::exp2` of each.
 ///
@@ -336,8 +341,8 @@ pub fn exp2<const L: usize>(x: [f64; L]) -> [f64; L] {
         let i0 = ui.wrapping_add(TBLSIZE as u64 / 2);
         let entry = (i0 % TBLSIZE as u64) as usize;
         let z = x - (f64::from_bits(ui) - redux);
-        let t = f64::from_bits(TBL[2 * entry]);
-        let z = z - f64::from_bits(TBL[2 * entry + 1]);
+        let t = f64::from_bits(TBL.0[2 * entry]);
+        let z = z - f64::from_bits(TBL.0[2 * entry + 1]);
         let r = t + t * z * (p1 + z * (p2 + z * (p3 + z * (p4 + z * p5))));
         // libm's scalbn(r, k): for −1022 ≤ k ≤ 1022 one product with 2^k,
         // whose exponent field is k + 1023 taken modulo 2¹²; the low 12
