@@ -440,7 +440,8 @@ impl<T, const L: usize> Group<T, L> {
         }
         let (n1, m) = self.dims.weights();
         let mut squared_error = [0.0; L];
-        let mut wrong = [0usize; L];
+        // Whole numbers of samples, exact in f64.
+        let mut wrong = [0.0; L];
         let x_rows = set.x.as_slice().expect("data matrices are row-major");
         let t_rows = set.t.as_slice().expect("data matrices are row-major");
         // A block of samples at a time, as the evaluation of one job does:
@@ -462,14 +463,12 @@ impl<T, const L: usize> Group<T, L> {
                     }
                 }
                 let is_wrong = misclassified(z_s, t_s);
-                for l in 0..L {
-                    wrong[l] += usize::from(is_wrong[l]);
-                }
+                wrong = each(|l| wrong[l] + is_wrong[l]);
             }
         }
         Some(array::from_fn(|l| Metrics {
             loss: squared_error[l] / (n_samples * m) as f64,
-            error_rate: wrong[l] as f64 / n_samples as f64,
+            error_rate: wrong[l] / n_samples as f64,
         }))
     }
 }
@@ -501,26 +500,36 @@ fn net_input<const L: usize>(w: &[V<L>], x: impl Iterator<Item = V<L>> + Clone, 
     }
 }
 
-/// Whether each lane's output z names another class than target t, as
-/// [`super::metrics::misclassified`] decides it.
+/// 1 in each lane whose output z names another class than target t, 0
+/// elsewhere, as [`super::metrics::misclassified`] decides it: numbers,
+/// so that the choice and the count stay whole-lane values.
 #[inline(always)]
-fn misclassified<const L: usize>(z: &[V<L>], t: &[f64]) -> [bool; L] {
+fn misclassified<const L: usize>(z: &[V<L>], t: &[f64]) -> V<L> {
+    let count = |wrong: bool| if wrong { 1.0 } else { 0.0 };
     if z.len() == 1 {
-        return array::from_fn(|l| (z[0][l] >= 0.5) != (t[0] >= 0.5));
+        let target = t[0] >= 0.5;
+        return each(|l| count((z[0][l] >= 0.5) != target));
     }
-    let target = super::metrics::arg_max(t);
+    let target = super::metrics::arg_max(t) as f64;
     // The first index wins a tie, and NaN never wins.
-    let mut best = [0usize; L];
-    let mut best_z = z[0];
+    let (mut best, mut best_z) = ([0.0; L], z[0]);
     for (j, z_j) in z.iter().enumerate().skip(1) {
-        for l in 0..L {
+        best = each(|l| {
             if z_j[l] > best_z[l] {
-                best[l] = j;
-                best_z[l] = z_j[l];
+                j as f64
+            } else {
+                best[l]
             }
-        }
+        });
+        best_z = each(|l| {
+            if z_j[l] > best_z[l] {
+                z_j[l]
+            } else {
+                best_z[l]
+            }
+        });
     }
-    best.map(|b| b != target)
+    each(|l| count(best[l] != target))
 }
 
 #[cfg(test)]
