@@ -40,7 +40,7 @@ use std::array;
 
 /// Jobs per group: two AVX2 registers or four SSE2 ones. Measured on 32
 /// jobs (`cargo bench --bench core -- lanes/`), 4, 8 and 16 lanes took
-/// 11.9, 10.7 and 10.5 ms with AVX2 and 18.0, 12.5 and 19.3 ms with SSE2.
+/// 9.29, 6.95 and 6.84 ms with AVX2 and 11.7, 9.97 and 13.1 ms with SSE2.
 pub const LANES: usize = 8;
 
 /// What the jobs of a group share.
