@@ -30,7 +30,7 @@ use sweep::nn::{Activation, Definitions, Rule, Sampling};
 
 /// Epochs, and updates per epoch, unless the command line says otherwise.
 const EPOCHS: u32 = 100;
-const UPDATES: usize = 75;
+const UPDATES: u32 = 75;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -42,9 +42,7 @@ fn main() -> anyhow::Result<()> {
     };
     let count = u64::from(whole("JOBS", jobs)?);
     let epochs = args.get(2).map_or(Ok(EPOCHS), |e| whole("EPOCHS", e))?;
-    let updates_per_epoch = args
-        .get(3)
-        .map_or(Ok(UPDATES as u32), |u| whole("UPDATES", u))?;
+    let updates_per_epoch = args.get(3).map_or(Ok(UPDATES), |u| whole("UPDATES", u))?;
     let updates_per_epoch = updates_per_epoch as usize;
     let inputs = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
     let data = DataConfig {

@@ -505,31 +505,19 @@ fn net_input<const L: usize>(w: &[V<L>], x: impl Iterator<Item = V<L>> + Clone, 
 /// so that the choice and the count stay whole-lane values.
 #[inline(always)]
 fn misclassified<const L: usize>(z: &[V<L>], t: &[f64]) -> V<L> {
-    let count = |wrong: bool| if wrong { 1.0 } else { 0.0 };
     if z.len() == 1 {
         let target = t[0] >= 0.5;
-        return each(|l| count((z[0][l] >= 0.5) != target));
+        return each(|l| f64::from((z[0][l] >= 0.5) != target));
     }
     let target = super::metrics::arg_max(t) as f64;
     // The first index wins a tie, and NaN never wins.
     let (mut best, mut best_z) = ([0.0; L], z[0]);
     for (j, z_j) in z.iter().enumerate().skip(1) {
-        best = each(|l| {
-            if z_j[l] > best_z[l] {
-                j as f64
-            } else {
-                best[l]
-            }
-        });
-        best_z = each(|l| {
-            if z_j[l] > best_z[l] {
-                z_j[l]
-            } else {
-                best_z[l]
-            }
-        });
+        let better = |l: usize| z_j[l] > best_z[l];
+        best = each(|l| if better(l) { j as f64 } else { best[l] });
+        best_z = each(|l| if better(l) { z_j[l] } else { best_z[l] });
     }
-    each(|l| count(best[l] != target))
+    each(|l| f64::from(best[l] != target))
 }
 
 #[cfg(test)]
