@@ -221,6 +221,9 @@ impl<T, const L: usize> Group<T, L> {
         mut done: impl FnMut(T, Vec<EpochRecord>, Trained),
     ) {
         let dims = data.dims();
+        // The training set's rows, looked up once rather than at each update.
+        let train = (data.train.x.as_slice(), data.train.t.as_slice());
+        let train = (train.0.expect("row-major"), train.1.expect("row-major"));
         let (n1, m) = dims.weights();
         let mut group = Group::<T, L> {
             kind,
@@ -278,7 +281,7 @@ impl<T, const L: usize> Group<T, L> {
                 lane.epoch += 1;
             }
             for _ in 0..schedule.updates_per_epoch {
-                group.update(f, &data.train);
+                group.update(f, train);
             }
         }
     }
@@ -337,10 +340,11 @@ impl<T, const L: usize> Group<T, L> {
         }
     }
 
-    /// One update of every lane, W ← W + ΔW, each from its own batch: the
-    /// lane form of the built-in rules' update (see [`super::rule`]).
+    /// One update of every lane, W ← W + ΔW, each from its own batch of the
+    /// training set's rows (`xs` of x̃, `ts` of t, row-major): the lane form
+    /// of the built-in rules' update (see [`super::rule`]).
     #[inline(always)]
-    fn update(&mut self, f: Activation, set: &Set) {
+    fn update(&mut self, f: Activation, (xs, ts): (&[f64], &[f64])) {
         let Group {
             kind,
             dims,
@@ -363,8 +367,6 @@ impl<T, const L: usize> Group<T, L> {
                 None => idle_batch,
             };
         }
-        let (xs, ts) = (set.x.as_slice(), set.t.as_slice());
-        let (xs, ts) = (xs.expect("row-major"), ts.expect("row-major"));
         let (x, step) = (&mut x[..n1], *step);
         for k in 0..kind.batch_size {
             // Each lane's sample: its x̃ gathered once into lanes, its t row
