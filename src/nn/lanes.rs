@@ -222,8 +222,7 @@ impl<T, const L: usize> Group<T, L> {
     ) {
         let dims = data.dims();
         // The training set's rows, looked up once rather than at each update.
-        let train = (data.train.x.as_slice(), data.train.t.as_slice());
-        let train = (train.0.expect("row-major"), train.1.expect("row-major"));
+        let train = data.train.rows();
         let (n1, m) = dims.weights();
         let mut group = Group::<T, L> {
             kind,
@@ -444,8 +443,7 @@ impl<T, const L: usize> Group<T, L> {
         let mut squared_error = [0.0; L];
         // Whole numbers of samples, exact in f64.
         let mut wrong = [0.0; L];
-        let x_rows = set.x.as_slice().expect("data matrices are row-major");
-        let t_rows = set.t.as_slice().expect("data matrices are row-major");
+        let (x_rows, t_rows) = set.rows();
         // A block of samples at a time, as the evaluation of one job does:
         // the nets of the block, then their outputs in one run of e^x.
         for (xs, ts) in x_rows.chunks(BLOCK * n1).zip(t_rows.chunks(BLOCK * m)) {

@@ -55,8 +55,7 @@ pub fn evaluate(
         #[inline(always)]
         |m| {
             let n1 = set.x.ncols();
-            let x_rows = set.x.as_slice().expect("data matrices are row-major");
-            let t_rows = set.t.as_slice().expect("data matrices are row-major");
+            let (x_rows, t_rows) = set.rows();
             let mut squared_error = 0.0;
             let mut wrong = 0;
             for (xs, ts) in x_rows.chunks(BLOCK * n1).zip(t_rows.chunks(BLOCK * m)) {

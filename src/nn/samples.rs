@@ -24,6 +24,16 @@ impl Set {
         self.len() == 0
     }
 
+    /// x̃ and t as slices, one row after another: a set's matrices are
+    /// row-major (see [`Set::select`]).
+    pub fn rows(&self) -> (&[f64], &[f64]) {
+        let row_major = "data matrices are row-major";
+        (
+            self.x.as_slice().expect(row_major),
+            self.t.as_slice().expect(row_major),
+        )
+    }
+
     /// The rows `rows` of `x` and `t`, row-major.
     pub fn select(x: &Array2<f64>, t: &Array2<f64>, rows: &[usize]) -> Set {
         Set {
