@@ -76,16 +76,6 @@ pub fn unrolled<R>(m: usize, body: impl FnOnce(usize) -> R) -> R {
     }
 }
 
-/// Row `i` of a row-major matrix, as a slice.
-#[inline]
-pub fn row(a: &Array2<f64>, i: usize) -> &[f64] {
-    let cols = a.ncols();
-    let all = a
-        .as_slice()
-        .expect("data matrices are built in row-major order");
-    &all[i * cols..(i + 1) * cols]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

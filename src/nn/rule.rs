@@ -19,7 +19,7 @@
 
 use super::activation::Activation;
 use super::expr::{self, Expr, Program, ShapeMismatch};
-use super::layer::{Dims, forward, row, unrolled};
+use super::layer::{Dims, forward, unrolled};
 use super::samples::Set;
 use ndarray::Array2;
 use std::collections::BTreeMap;
@@ -389,8 +389,9 @@ fn update(
                 outer_sum,
             } = buffers;
             let (net, z, delta) = (&mut net[..m], &mut z[..m], &mut delta[..m]);
+            let ((xs, ts), n1) = (set.rows(), dims.inputs_with_bias);
             for (k, &s) in batch.iter().enumerate() {
-                let (x, t) = (row(&set.x, s), &row(&set.t, s)[..m]);
+                let (x, t) = (&xs[s * n1..][..n1], &ts[s * m..][..m]);
                 forward(w, x, f, net, z);
                 // δ = (t − z) ⊙ f′(net)
                 for j in 0..m {

@@ -10,7 +10,7 @@
 use super::shape::{Shape, ShapeMismatch, check_size, check_step, of_call, of_name};
 use super::{Expr, Function, Kind, Name};
 use crate::nn::activation::Activation;
-use crate::nn::layer::{Dims, forward, row};
+use crate::nn::layer::{Dims, forward};
 use crate::nn::samples::Set;
 use ndarray::Array2;
 
@@ -170,8 +170,9 @@ impl Program {
         let (x_at, sample_at, bias_at) = (slot(Name::Inputs), slot(Name::Sample), slot(Name::Bias));
         let weights_at = slot(Name::Weights);
         let Program { values, net, z, .. } = self;
+        let (xs, ts) = set.rows();
         for (k, &s) in batch.iter().enumerate() {
-            let (x, t) = (row(&set.x, s), &row(&set.t, s)[..m]);
+            let (x, t) = (&xs[s * n1..][..n1], &ts[s * m..][..m]);
             forward(w, x, f, net, z);
             fill(values, net_at, k, m, |row| row.copy_from_slice(net));
             fill(values, z_at, k, m, |row| row.copy_from_slice(z));
