@@ -659,30 +659,31 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         path: path.to_path_buf(),
         reason,
     };
-    let pragma = |name: &str| -> Result<i32, StoreError> {
-        conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
-            .map_err(|e| match e.sqlite_error_code() {
-                Some(rusqlite::ErrorCode::NotADatabase) => {
-                    not_ours("it is not a SQLite database".into())
-                }
-                _ => sql_error(path)(e),
-            })
-    };
-    let id = pragma("application_id")?;
-    if id == 0 {
-        // No identity yet: a database another run is creating this moment
-        // (or an empty one) holds no tables; anything else is not ours.
-        let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-            .map_err(sql_error(path))?;
-        if tables == 0 {
-            return Ok(());
-        }
+    // One statement, so one snapshot: read one by one, another run's
+    // creating the database could commit between the reads and show tables
+    // with the identity seen before them (no identity), which is refused.
+    let (id, version, tables): (i32, i32, i64) = conn
+        .query_row(
+            "SELECT a.application_id, u.user_version, \
+             (SELECT count(*) FROM sqlite_schema) \
+             FROM pragma_application_id AS a, pragma_user_version AS u",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase) => {
+                not_ours("it is not a SQLite database".into())
+            }
+            _ => sql_error(path)(e),
+        })?;
+    // No identity and no tables: a database another run is creating this
+    // moment, or an empty one.
+    if id == 0 && tables == 0 {
+        return Ok(());
     }
     if id != schema::APPLICATION_ID {
         return Err(not_ours("it is not a sweep results database".into()));
     }
-    let version = pragma("user_version")?;
     if version != schema::SCHEMA_VERSION {
         return Err(not_ours(format!(
             "its tables are of layout {version}, this version of sweep uses {}",
