@@ -82,6 +82,41 @@ fn a_database_that_is_not_sweeps_is_refused_untouched() {
     assert_eq!(files(&dir), ["results.db"], "no export was written");
 }
 
+/// The commands that only read (`report`, `collect`) leave an empty file,
+/// or a database with no tables, as they found it, and say what it is.
+#[test]
+fn an_empty_database_is_refused_untouched_by_the_commands_that_read() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("grid");
+    fs::create_dir(&dir).unwrap();
+    let db = dir.join("results.db");
+    fs::write(&db, b"").unwrap();
+    for command in ["report", "collect"] {
+        cargo_bin_cmd!("sweep")
+            .arg(command)
+            .arg(&dir)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("it is an empty file"));
+        assert_eq!(fs::read(&db).unwrap(), b"", "{command} changed it");
+    }
+    fs::remove_file(&db).unwrap();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (a); DROP TABLE t;")
+        .unwrap();
+    let before = fs::read(&db).unwrap();
+    for command in ["report", "collect"] {
+        cargo_bin_cmd!("sweep")
+            .arg(command)
+            .arg(&dir)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("it holds no tables yet"));
+        assert_eq!(fs::read(&db).unwrap(), before, "{command} changed it");
+    }
+}
+
 #[test]
 fn two_configs_started_at_once_never_mix() {
     let tmp = TempDir::new().unwrap();

@@ -237,8 +237,21 @@ impl Store {
         if !path.exists() {
             return Err(not_ours("there is no such file".into()));
         }
+        // Checked before `open`, whose settings would write to an empty
+        // file or database: a command that only reads leaves it as it is.
+        if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+            return Err(not_ours("it is an empty file".into()));
+        }
+        let plain = Connection::open(path).map_err(sql_error(path))?;
+        if check_identity(&plain, path)? == Identity::Empty {
+            return Err(not_ours(
+                "it holds no tables yet: if a run was started on it this moment, \
+                 wait a little and try again"
+                    .into(),
+            ));
+        }
+        drop(plain);
         let conn = open(path)?;
-        check_identity(&conn, path)?;
         let meta = |key: &str| meta_value(&conn, key).map_err(|e| not_ours(e.to_string()));
         let text = meta("config")?.ok_or_else(|| not_ours("it records no config".into()))?;
         let recorded = recorded::parse(&text).map_err(|e| not_ours(format!("{e:#}")))?;
@@ -445,12 +458,7 @@ impl Store {
             path: path.clone(),
             recording: recording.clone(),
         };
-        check_identity(&store.conn, &path)?;
-        let has_tables: bool = store
-            .conn
-            .query_row("SELECT count(*) > 0 FROM sqlite_schema", [], |r| r.get(0))
-            .map_err(sql_error(&path))?;
-        if !has_tables {
+        if check_identity(&store.conn, &path)? == Identity::Empty {
             return Ok(None);
         }
         if !force {
@@ -653,8 +661,18 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// What [`check_identity`] found in a database it did not refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Identity {
+    /// No identity and no tables: a database another run is creating this
+    /// moment, or an empty one.
+    Empty,
+    /// One of sweep's, of this version's layout.
+    Sweeps,
+}
+
 /// Refuses a database that is not one of sweep's, or of another layout.
-fn check_identity(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+fn check_identity(conn: &Connection, path: &Path) -> Result<Identity, StoreError> {
     let not_ours = |reason: String| StoreError::NotOurs {
         path: path.to_path_buf(),
         reason,
@@ -676,10 +694,8 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<(), StoreError> {
             }
             _ => sql_error(path)(e),
         })?;
-    // No identity and no tables: a database another run is creating this
-    // moment, or an empty one.
     if id == 0 && tables == 0 {
-        return Ok(());
+        return Ok(Identity::Empty);
     }
     if id != schema::APPLICATION_ID {
         return Err(not_ours("it is not a sweep results database".into()));
@@ -690,5 +706,5 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<(), StoreError> {
             schema::SCHEMA_VERSION
         )));
     }
-    Ok(())
+    Ok(Identity::Sweeps)
 }
