@@ -90,31 +90,26 @@ fn an_empty_database_is_refused_untouched_by_the_commands_that_read() {
     let dir = tmp.path().join("grid");
     fs::create_dir(&dir).unwrap();
     let db = dir.join("results.db");
+    let refused_untouched = |why: &str| {
+        let before = fs::read(&db).unwrap();
+        for command in ["report", "collect"] {
+            cargo_bin_cmd!("sweep")
+                .arg(command)
+                .arg(&dir)
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains(why));
+            assert_eq!(fs::read(&db).unwrap(), before, "{command} changed it");
+        }
+    };
     fs::write(&db, b"").unwrap();
-    for command in ["report", "collect"] {
-        cargo_bin_cmd!("sweep")
-            .arg(command)
-            .arg(&dir)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains("it is an empty file"));
-        assert_eq!(fs::read(&db).unwrap(), b"", "{command} changed it");
-    }
+    refused_untouched("it is an empty file");
     fs::remove_file(&db).unwrap();
     rusqlite::Connection::open(&db)
         .unwrap()
         .execute_batch("CREATE TABLE t (a); DROP TABLE t;")
         .unwrap();
-    let before = fs::read(&db).unwrap();
-    for command in ["report", "collect"] {
-        cargo_bin_cmd!("sweep")
-            .arg(command)
-            .arg(&dir)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains("it holds no tables yet"));
-        assert_eq!(fs::read(&db).unwrap(), before, "{command} changed it");
-    }
+    refused_untouched("it holds no tables yet");
 }
 
 #[test]
