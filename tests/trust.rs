@@ -112,6 +112,44 @@ fn an_empty_database_is_refused_untouched_by_the_commands_that_read() {
     refused_untouched("it holds no tables yet");
 }
 
+/// A results database cut short (a copy that stopped half way) is named
+/// damaged by every command, not blamed on the folder, and left as it is;
+/// a folder in its place is named for what it is.
+#[test]
+fn a_damaged_database_is_called_damaged_and_left_as_it_is() {
+    let tmp = TempDir::new().unwrap();
+    let config = write_config(&tmp, &LONG.replace("epochs = 1500", "epochs = 2"));
+    let out = tmp.path().join("out");
+    run_ok(&[config.to_str().unwrap()], &out);
+    let dir = out.join("long");
+    let db = dir.join("results.db");
+    let whole = fs::read(&db).unwrap();
+    fs::write(&db, &whole[..whole.len() / 2]).unwrap();
+    let before = fs::read(&db).unwrap();
+    let runs: [Vec<&std::ffi::OsStr>; 3] = [
+        vec![config.as_os_str(), "-o".as_ref(), out.as_os_str()],
+        vec!["report".as_ref(), dir.as_os_str()],
+        vec!["collect".as_ref(), dir.as_os_str()],
+    ];
+    for args in &runs {
+        cargo_bin_cmd!("sweep")
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("it is damaged"));
+        assert_eq!(fs::read(&db).unwrap(), before, "{args:?} changed it");
+    }
+    fs::remove_file(&db).unwrap();
+    fs::create_dir(&db).unwrap();
+    for args in [&runs[0], &runs[2]] {
+        cargo_bin_cmd!("sweep")
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("is not a regular file"));
+    }
+}
+
 #[test]
 fn two_configs_started_at_once_never_mix() {
     let tmp = TempDir::new().unwrap();

@@ -165,10 +165,21 @@ pub struct Store {
     recording: Recording,
 }
 
+/// An SQLite error on the database at `path`: a file that is not SQLite's,
+/// or a damaged one, is the database's fault; anything else the folder's.
 fn sql_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-    move |e| StoreError::Unwritable {
-        dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
-        reason: format!("`{}`: {e}", path.display()),
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    let not_ours = |reason: String| StoreError::NotOurs {
+        path: path.to_path_buf(),
+        reason,
+    };
+    move |e| match e.sqlite_error_code() {
+        Some(NotADatabase) => not_ours("it is not a SQLite database".into()),
+        Some(DatabaseCorrupt) => not_ours(format!("it is damaged: {e}")),
+        _ => StoreError::Unwritable {
+            dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+            reason: format!("`{}`: {e}", path.display()),
+        },
     }
 }
 
@@ -236,6 +247,11 @@ impl Store {
         };
         if !path.exists() {
             return Err(not_ours("there is no such file".into()));
+        }
+        if !path.is_file() {
+            return Err(StoreError::NotAFile {
+                path: path.to_path_buf(),
+            });
         }
         // Checked before `open`, whose settings would write to an empty
         // file or database: a command that only reads leaves it as it is.
@@ -651,13 +667,7 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
             other => break other,
         }
     };
-    wal.map_err(|e| match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotOurs {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        },
-        _ => sql_error(path)(e),
-    })?;
+    wal.map_err(sql_error(path))?;
     Ok(conn)
 }
 
@@ -688,12 +698,7 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<Identity, StoreError
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
-        .map_err(|e| match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::NotADatabase) => {
-                not_ours("it is not a SQLite database".into())
-            }
-            _ => sql_error(path)(e),
-        })?;
+        .map_err(sql_error(path))?;
     if id == 0 && tables == 0 {
         return Ok(Identity::Empty);
     }
