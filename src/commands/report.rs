@@ -37,7 +37,9 @@ pub enum ReportError {
 pub fn execute(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let dir = ResultsDir::at(&args.dir);
     let path = dir.file(MAIN_DB);
-    if !path.is_file() {
+    // Anything by that name goes on to be opened, to be refused for what it
+    // is (a folder, a damaged database).
+    if !path.exists() {
         return Err(dir
             .no_results("holds no results.db (a sharded sweep: run `sweep collect` first)")
             .into());
