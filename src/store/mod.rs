@@ -218,7 +218,7 @@ impl Store {
                 });
             }
         };
-        let opened = open(&path).and_then(|conn| {
+        let opened = open(&path).and_then(|(conn, _)| {
             let mut store = Store {
                 conn,
                 path: path.clone(),
@@ -253,21 +253,21 @@ impl Store {
                 path: path.to_path_buf(),
             });
         }
-        // Checked before `open`, whose settings would write to an empty
-        // file or database: a command that only reads leaves it as it is.
+        // Checked before anything is set on it, which would write to an
+        // empty file or database: a command that only reads leaves it as it
+        // is.
         if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
             return Err(not_ours("it is an empty file".into()));
         }
-        let plain = Connection::open(path).map_err(sql_error(path))?;
-        if check_identity(&plain, path)? == Identity::Empty {
+        let (conn, identity) = connect(path)?;
+        if identity == Identity::Empty {
             return Err(not_ours(
                 "it holds no tables yet: if a run was started on it this moment, \
                  wait a little and try again"
                     .into(),
             ));
         }
-        drop(plain);
-        let conn = open(path)?;
+        use_wal(&conn, path)?;
         let meta = |key: &str| meta_value(&conn, key).map_err(|e| not_ours(e.to_string()));
         let text = meta("config")?.ok_or_else(|| not_ours("it records no config".into()))?;
         let recorded = recorded::parse(&text).map_err(|e| not_ours(format!("{e:#}")))?;
@@ -469,14 +469,15 @@ impl Store {
         if !path.exists() {
             return Ok(None);
         }
+        let (conn, identity) = open(&path)?;
+        if identity == Identity::Empty {
+            return Ok(None);
+        }
         let store = Store {
-            conn: open(&path)?,
+            conn,
             path: path.clone(),
             recording: recording.clone(),
         };
-        if check_identity(&store.conn, &path)? == Identity::Empty {
-            return Ok(None);
-        }
         if !force {
             standing(&store.conn, &path, &store.rendered()?)?;
             unlocked(&store.conn, &path)?;
@@ -497,7 +498,7 @@ impl Store {
     /// Another connection to the same database, for reading it from
     /// another thread.
     pub fn reader(&self) -> Result<Store, StoreError> {
-        let conn = open(&self.path)?;
+        let (conn, _) = open(&self.path)?;
         // A reader scans once, in order: a small page cache is enough, and
         // keeps the memory of many readers small.
         conn.execute_batch("PRAGMA cache_size = -256;")
@@ -638,17 +639,27 @@ fn meta_value(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> 
         .optional()
 }
 
-/// Opens `path` with the settings every connection uses. A file that is
-/// already there must be sweep's before anything is set on it (turning on
-/// WAL would change another program's database).
-fn open(path: &Path) -> Result<Connection, StoreError> {
-    let existed = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
+/// Opens `path` with the settings every connection uses, and says what it
+/// holds. A file that is already there must be sweep's before anything is
+/// set on it (turning on WAL would change another program's database).
+fn open(path: &Path) -> Result<(Connection, Identity), StoreError> {
+    let (conn, identity) = connect(path)?;
+    use_wal(&conn, path)?;
+    Ok((conn, identity))
+}
+
+/// Connects to `path`, writing nothing, and checks what it holds.
+fn connect(path: &Path) -> Result<(Connection, Identity), StoreError> {
     let conn = Connection::open(path).map_err(sql_error(path))?;
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(sql_error(path))?;
-    if existed {
-        check_identity(&conn, path)?;
-    }
+    let identity = check_identity(&conn, path)?;
+    Ok((conn, identity))
+}
+
+/// Puts the database in WAL mode: a write to its header when it is not in
+/// it yet.
+fn use_wal(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     // WAL: readers never block the writer; NORMAL: a commit is durable
     // against a crash of the process, and a power failure can lose only the
     // last commits, whole.
@@ -668,7 +679,7 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
         }
     };
     wal.map_err(sql_error(path))?;
-    Ok(conn)
+    Ok(())
 }
 
 /// What [`check_identity`] found in a database it did not refuse.
