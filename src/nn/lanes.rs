@@ -27,7 +27,9 @@
 //! An AVX-512 form was measured too, and left out: on the AMD EPYC of
 //! `docs/performance.md` it took 16.6 ms where AVX2 took 11.0 ms
 //! (`cargo bench --bench core -- lanes/`), and on a later build 31.3
-//! against 28.9 ns per job-update (`examples/lanes_bench`).
+//! against 28.9 ns per job-update (`examples/lanes_bench`). Written by
+//! hand with `std::arch`, its updates took 17.7 against AVX2's 17.0 ns,
+//! and its evaluation made a whole run slower (`docs/performance.md`).
 
 use super::activation::Activation;
 use super::layer::Dims;
