@@ -311,6 +311,21 @@ static TBL: Table = Table([
     0x3ff690f4b19e9471, 0xbd29780000000000,
 ]);
 
+/// libm's bound on |x| for the table's path (see the module's doc).
+const PLAIN: f64 = 1022.0;
+
+/// 0x1.8p52 / 256: added to x, leaves round(256·x) in the low bits.
+const REDUX: f64 = f64::from_bits(0x4338_0000_0000_0000) / TBLSIZE as f64;
+
+/// The polynomial's coefficients, p1 to p5.
+const P: [f64; 5] = [
+    f64::from_bits(0x3fe6_2e42_fefa_39ef),
+    f64::from_bits(0x3fce_bfbd_ff82_c575),
+    f64::from_bits(0x3fac_6b08_d704_a0a6),
+    f64::from_bits(0x3f83_b2ab_88f7_0400),
+    f64::from_bits(0x3f55_d880_0387_5c74),
+];
+
 /// 2^x of each lane of `x`, bit for bit `libm::exp2` of each.
 ///
 /// libm works on the reduction's bits in 32-bit integers and divides by
@@ -321,16 +336,11 @@ static TBL: Table = Table([
 pub fn exp2<const L: usize>(x: [f64; L]) -> [f64; L] {
     // libm's test on the top word of x, but for the tiny arguments (see
     // above): |x| < 1022, false for NaN.
-    let plain = x.iter().fold(true, |all, &x| all & (x.abs() < 1022.0));
+    let plain = x.iter().fold(true, |all, &x| all & (x.abs() < PLAIN));
     if !plain {
         return x.map(libm::exp2);
     }
-    let redux = f64::from_bits(0x4338_0000_0000_0000) / TBLSIZE as f64;
-    let p1 = f64::from_bits(0x3fe6_2e42_fefa_39ef);
-    let p2 = f64::from_bits(0x3fce_bfbd_ff82_c575);
-    let p3 = f64::from_bits(0x3fac_6b08_d704_a0a6);
-    let p4 = f64::from_bits(0x3f83_b2ab_88f7_0400);
-    let p5 = f64::from_bits(0x3f55_d880_0387_5c74);
+    let (redux, [p1, p2, p3, p4, p5]) = (REDUX, P);
     let mut out = [0.0; L];
     for l in 0..L {
         let x = x[l];
@@ -353,13 +363,71 @@ pub fn exp2<const L: usize>(x: [f64; L]) -> [f64; L] {
     out
 }
 
+/// [`exp2`] of eight arguments in one AVX-512 register: the same
+/// operations in the same order, so the same bits.
+///
+/// # Safety
+/// The CPU must have AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub unsafe fn exp2_zmm(x: std::arch::x86_64::__m512d) -> std::arch::x86_64::__m512d {
+    use std::arch::x86_64::*;
+    let plain = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(_mm512_abs_pd(x), _mm512_set1_pd(PLAIN));
+    if plain != 0xff {
+        let mut lanes = [0.0; 8];
+        // SAFETY: eight numbers, stored to eight.
+        unsafe { _mm512_storeu_pd(lanes.as_mut_ptr(), x) };
+        let lanes = lanes.map(libm::exp2);
+        // SAFETY: eight numbers, loaded from eight.
+        return unsafe { _mm512_loadu_pd(lanes.as_ptr()) };
+    }
+    let (add, sub, mul) = (_mm512_add_pd, _mm512_sub_pd, _mm512_mul_pd);
+    let redux = _mm512_set1_pd(REDUX);
+    let ui = _mm512_castpd_si512(add(x, redux));
+    let i0 = _mm512_add_epi64(ui, _mm512_set1_epi64(TBLSIZE as i64 / 2));
+    let entry = _mm512_and_si512(i0, _mm512_set1_epi64(TBLSIZE as i64 - 1));
+    let z = sub(x, sub(_mm512_castsi512_pd(ui), redux));
+    // Each lane's pair (t, eps) read as one 16-byte number, lanes 0, 2, 4
+    // and 6 into one register and 1, 3, 5 and 7 into another, so that
+    // their low and high halves interleave into t and eps in lane order.
+    // (AVX-512's gather is microcode on AMD's Zen 4, and slower.)
+    let mut entries = [0u64; 8];
+    // SAFETY: eight numbers, stored to eight.
+    unsafe { _mm512_storeu_si512(entries.as_mut_ptr().cast(), entry) };
+    let pair = |l: usize| {
+        let entry = entries[l] as usize % TBLSIZE;
+        // SAFETY: the table's numbers 2·entry and 2·entry + 1, 16-byte
+        // aligned as the table is.
+        unsafe { _mm_load_pd(TBL.0.as_ptr().cast::<f64>().add(2 * entry)) }
+    };
+    let four =
+        |a: usize, b: usize| _mm256_insertf128_pd::<1>(_mm256_castpd128_pd256(pair(a)), pair(b));
+    let eight = |first: usize| {
+        let low = _mm512_castpd256_pd512(four(first, first + 2));
+        _mm512_insertf64x4::<1>(low, four(first + 4, first + 6))
+    };
+    let (even, odd) = (eight(0), eight(1));
+    let (t, eps) = (_mm512_unpacklo_pd(even, odd), _mm512_unpackhi_pd(even, odd));
+    let z = sub(z, eps);
+    let [p1, p2, p3, p4, p5] = P.map(|p| _mm512_set1_pd(p));
+    let poly = add(
+        p1,
+        mul(z, add(p2, mul(z, add(p3, mul(z, add(p4, mul(z, p5))))))),
+    );
+    let r = add(t, mul(mul(t, z), poly));
+    let k = _mm512_add_epi64(_mm512_srli_epi64::<8>(i0), _mm512_set1_epi64(0x3ff));
+    mul(r, _mm512_castsi512_pd(_mm512_slli_epi64::<52>(k)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::{RngExt, SeedableRng};
 
-    #[test]
-    fn every_lane_is_libm_bit_for_bit() {
+    /// `rounds` sets of L arguments: libm's special cases and bounds,
+    /// arguments in and out of the table's range, and tiny ones.
+    fn arguments<const L: usize>(rounds: usize) -> impl Iterator<Item = [f64; L]> {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         let special = [
             0.0,
@@ -391,17 +459,45 @@ mod tests {
             0.5,
             -0.5,
         ];
-        let mut compared = 0;
-        for round in 0..250_000 {
-            let x: [f64; 4] = std::array::from_fn(|l| match (round + l) % 50 {
+        (0..rounds).map(move |round| {
+            std::array::from_fn(|l| match (round + l) % 50 {
                 0 => special[(round / 50 + l) % special.len()],
                 1..10 => rng.random_range(-1100.0..1100.0),
                 // Around libm's 2⁻⁵⁴ threshold, below which the table gives 1 as libm does.
                 10..13 => rng.random_range(-2e-16..2e-16),
                 _ => rng.random_range(-60.0..60.0),
-            });
+            })
+        })
+    }
+
+    #[test]
+    fn every_lane_is_libm_bit_for_bit() {
+        let mut compared = 0;
+        for x in arguments::<4>(250_000) {
             let lanes = exp2(x);
             for l in 0..4 {
+                assert_eq!(lanes[l].to_bits(), libm::exp2(x[l]).to_bits(), "2^{}", x[l]);
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, 1_000_000);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn every_lane_of_avx512_is_libm_bit_for_bit() {
+        use std::arch::x86_64::{_mm512_loadu_pd, _mm512_storeu_pd};
+        if !std::arch::is_x86_feature_detected!("avx512f") {
+            eprintln!("this CPU has no AVX-512F: nothing to compare");
+            return;
+        }
+        let mut compared = 0;
+        for x in arguments::<8>(125_000) {
+            let mut lanes = [0.0; 8];
+            // SAFETY: the CPU has AVX-512F, as just checked; eight numbers
+            // read and written.
+            unsafe { _mm512_storeu_pd(lanes.as_mut_ptr(), exp2_zmm(_mm512_loadu_pd(x.as_ptr()))) };
+            for l in 0..8 {
                 assert_eq!(lanes[l].to_bits(), libm::exp2(x[l]).to_bits(), "2^{}", x[l]);
                 compared += 1;
             }

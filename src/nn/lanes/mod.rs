@@ -24,12 +24,14 @@
 //! The same code is compiled twice, for AVX2 and for the SSE2 every x86-64
 //! has, and AVX2 is used where the CPU has it; both do the same operations
 //! on the same lanes, so they give the same bits (a test compares them).
-//! An AVX-512 form was measured too, and left out: on the AMD EPYC of
-//! `docs/performance.md` it took 16.6 ms where AVX2 took 11.0 ms
-//! (`cargo bench --bench core -- lanes/`), and on a later build 31.3
-//! against 28.9 ns per job-update (`examples/lanes_bench`). Written by
-//! hand with `std::arch`, its updates took 17.7 against AVX2's 17.0 ns,
-//! and its evaluation made a whole run slower (`docs/performance.md`).
+//! Where the CPU has AVX-512F too, an evaluation's outputs of sigmoid and
+//! tanh01 are taken eight lanes a register ([`zmm`]), again with the same
+//! bits. The rest stays in AVX2: the whole loop compiled for AVX-512 took
+//! 16.6 ms where AVX2 took 11.0 ms on the AMD EPYC of
+//! `docs/performance.md` (`cargo bench --bench core -- lanes/`), and on a
+//! later build 31.3 against 28.9 ns per job-update
+//! (`examples/lanes_bench`); the updates written for it by hand were no
+//! faster either.
 
 use super::activation::Activation;
 use super::layer::Dims;
@@ -40,6 +42,9 @@ use super::sampling::Sampler;
 use super::train::{self, EpochRecord, Job, Outcome, Schedule, Trained, initial_weights};
 use ndarray::Array2;
 use std::array;
+
+#[cfg(target_arch = "x86_64")]
+mod zmm;
 
 /// Jobs per group: two AVX2 registers or four SSE2 ones. Measured on 32
 /// jobs (`cargo bench --bench core -- lanes/`), 4, 8 and 16 lanes took
@@ -73,7 +78,7 @@ impl Kind {
 }
 
 /// Trains `jobs`, all of kind `kind` (see [`Kind::of`]), up to [`LANES`]
-/// at a time, with AVX2 where the CPU has it (see [`Isa::best`]). Each job goes
+/// at a time, with the widest form the CPU has (see [`Isa::best`]). Each job goes
 /// to `done` when it ends, with the tag it came with, its epochs'
 /// measurements and its weights. A job starts only when `jobs` yields it, so an
 /// iterator that stops yielding stops the group once the jobs under way
@@ -96,6 +101,9 @@ pub enum Isa {
     /// AVX2: four numbers a register.
     #[cfg(target_arch = "x86_64")]
     Avx2,
+    /// AVX2, and AVX-512 for the evaluation's outputs of the sigmoids.
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
 }
 
 impl Isa {
@@ -106,11 +114,14 @@ impl Isa {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             forms.push(Isa::Avx2);
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                forms.push(Isa::Avx512);
+            }
         }
         forms
     }
 
-    /// The form a run uses: AVX2 where the CPU has it, else the baseline.
+    /// The form a run uses: the widest this CPU has.
     pub fn best() -> Isa {
         *Isa::available()
             .last()
@@ -130,12 +141,14 @@ pub fn train_group_on<T, const L: usize>(
 ) {
     let run = Group::<T, L>::run;
     match isa {
-        Isa::Baseline => run(kind, jobs, schedule, data, done),
+        Isa::Baseline => run(false, kind, jobs, schedule, data, done),
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => {
-            assert!(std::arch::is_x86_feature_detected!("avx2"));
-            // SAFETY: the CPU has AVX2, as just checked.
-            unsafe { x86::avx2::<T, L>(kind, jobs, schedule, data, done) }
+        Isa::Avx2 | Isa::Avx512 => {
+            assert!(Isa::available().contains(&isa), "{isa:?} on this CPU");
+            // SAFETY: the CPU has AVX2, and AVX-512F where `zmm` is set, as
+            // just checked.
+            let zmm = isa == Isa::Avx512;
+            unsafe { x86::avx2::<T, L>(zmm, kind, jobs, schedule, data, done) }
         }
     }
 }
@@ -149,16 +162,17 @@ mod x86 {
     /// [`Group::run`] with AVX2.
     ///
     /// # Safety
-    /// The CPU must have AVX2.
+    /// The CPU must have AVX2, and AVX-512F if `zmm` is set.
     #[target_feature(enable = "avx2")]
     pub unsafe fn avx2<T, const L: usize>(
+        zmm: bool,
         kind: Kind,
         jobs: impl Iterator<Item = (T, Job)>,
         schedule: &Schedule,
         data: &Splits,
         done: impl FnMut(T, Vec<EpochRecord>, Trained),
     ) {
-        Group::<T, L>::run(kind, jobs, schedule, data, done)
+        Group::<T, L>::run(zmm, kind, jobs, schedule, data, done)
     }
 }
 
@@ -176,6 +190,8 @@ struct Occupant<T> {
 
 /// Up to `L` jobs of one kind and their numbers, lane by lane.
 struct Group<T, const L: usize> {
+    /// Whether the evaluation's outputs go through [`zmm`] (AVX-512).
+    zmm: bool,
     kind: Kind,
     dims: Dims,
     lanes: [Option<Occupant<T>>; L],
@@ -198,8 +214,10 @@ struct Group<T, const L: usize> {
 }
 
 impl<T, const L: usize> Group<T, L> {
+    /// Trains `jobs` (see [`train_group`]); `zmm` says the CPU has AVX-512F.
     #[inline(always)]
     fn run(
+        zmm: bool,
         kind: Kind,
         jobs: impl Iterator<Item = (T, Job)>,
         schedule: &Schedule,
@@ -210,12 +228,13 @@ impl<T, const L: usize> Group<T, L> {
         // with no match at each number.
         kind.activation.constant(
             #[inline(always)]
-            |f| Self::run_with(f, kind, jobs, schedule, data, done),
+            |f| Self::run_with(zmm, f, kind, jobs, schedule, data, done),
         )
     }
 
     #[inline(always)]
     fn run_with(
+        zmm: bool,
         f: Activation,
         kind: Kind,
         mut jobs: impl Iterator<Item = (T, Job)>,
@@ -227,7 +246,10 @@ impl<T, const L: usize> Group<T, L> {
         // The training set's rows, looked up once rather than at each update.
         let train = data.train.rows();
         let (n1, m) = dims.weights();
+        #[cfg(target_arch = "x86_64")]
+        let zmm = zmm && zmm::serves::<L>(f);
         let mut group = Group::<T, L> {
+            zmm,
             kind,
             dims,
             lanes: array::from_fn(|_| None),
@@ -450,13 +472,23 @@ impl<T, const L: usize> Group<T, L> {
         // A block of samples at a time, as the evaluation of one job does:
         // the nets of the block, then their outputs in one run of e^x.
         for (xs, ts) in x_rows.chunks(BLOCK * n1).zip(t_rows.chunks(BLOCK * m)) {
-            let net = &mut self.block_net[..ts.len()];
-            for (x_s, net_s) in xs.chunks_exact(n1).zip(net.chunks_exact_mut(m)) {
-                net_input(&self.w, x_s.iter().map(|&x_i| [x_i; L]), net_s);
-            }
-            let z = &mut self.block_z[..ts.len()];
-            for (z, net) in z.iter_mut().zip(net.iter()) {
-                *z = f.lanes(*net);
+            let (net, z) = (
+                &mut self.block_net[..ts.len()],
+                &mut self.block_z[..ts.len()],
+            );
+            if self.zmm {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `zmm` is set only where the CPU has AVX-512F.
+                unsafe {
+                    zmm::outputs(f, &self.w, n1, xs, net, z)
+                };
+            } else {
+                for (x_s, net_s) in xs.chunks_exact(n1).zip(net.chunks_exact_mut(m)) {
+                    net_input(&self.w, x_s.iter().map(|&x_i| [x_i; L]), net_s);
+                }
+                for (z, net) in z.iter_mut().zip(net.iter()) {
+                    *z = f.lanes(*net);
+                }
             }
             for (z_s, t_s) in z.chunks_exact(m).zip(ts.chunks_exact(m)) {
                 for (z_j, &t_sj) in z_s.iter().zip(t_s) {
