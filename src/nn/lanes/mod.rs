@@ -490,6 +490,14 @@ impl<T, const L: usize> Group<T, L> {
                     *z = f.lanes(*net);
                 }
             }
+            if self.zmm {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `zmm` is set only where the CPU has AVX-512F.
+                unsafe {
+                    zmm::score(z, ts, m, &mut squared_error, &mut wrong)
+                };
+                continue;
+            }
             for (z_s, t_s) in z.chunks_exact(m).zip(ts.chunks_exact(m)) {
                 for (z_j, &t_sj) in z_s.iter().zip(t_s) {
                     for l in 0..L {

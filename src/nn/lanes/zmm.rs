@@ -61,6 +61,54 @@ pub unsafe fn outputs<const L: usize>(
     }
 }
 
+/// Adds each sample's squared errors (t_j − z_j)² to `squared_error`, and
+/// 1 to `wrong` in each lane whose outputs name another class than t, for
+/// the outputs `z` of the targets `ts` (rows of m): as the group's
+/// evaluation does it in AVX2, in the same order, so with the same bits.
+///
+/// # Safety
+/// The CPU must have AVX-512F.
+#[target_feature(enable = "avx512f")]
+pub unsafe fn score<const L: usize>(
+    z: &[V<L>],
+    ts: &[f64],
+    m: usize,
+    squared_error: &mut V<L>,
+    wrong: &mut V<L>,
+) {
+    let one = _mm512_set1_pd(1.0);
+    for eight in 0..L / 8 {
+        let (mut sum, mut count) = (load(squared_error, eight), load(wrong, eight));
+        for (z_s, t_s) in z.chunks_exact(m).zip(ts.chunks_exact(m)) {
+            for (z_j, &t_j) in z_s.iter().zip(t_s) {
+                let e_j = _mm512_sub_pd(_mm512_set1_pd(t_j), load(z_j, eight));
+                sum = _mm512_add_pd(sum, _mm512_mul_pd(e_j, e_j));
+            }
+            // The class each lane's outputs name, as `metrics::misclassified`
+            // decides it: 0.5 the threshold of one output; of several the
+            // first largest, NaN never winning.
+            let is_wrong = if m == 1 {
+                let named =
+                    _mm512_cmp_pd_mask::<_CMP_GE_OQ>(load(&z_s[0], eight), _mm512_set1_pd(0.5));
+                named ^ if t_s[0] >= 0.5 { 0xff } else { 0 }
+            } else {
+                let (mut best, mut best_z) = (_mm512_setzero_pd(), load(&z_s[0], eight));
+                for (j, z_j) in z_s.iter().enumerate().skip(1) {
+                    let z_j = load(z_j, eight);
+                    let better = _mm512_cmp_pd_mask::<_CMP_GT_OQ>(z_j, best_z);
+                    best = _mm512_mask_mov_pd(best, better, _mm512_set1_pd(j as f64));
+                    best_z = _mm512_mask_mov_pd(best_z, better, z_j);
+                }
+                let target = _mm512_set1_pd(crate::nn::metrics::arg_max(t_s) as f64);
+                _mm512_cmp_pd_mask::<_CMP_NEQ_UQ>(best, target)
+            };
+            count = _mm512_mask_add_pd(count, is_wrong, count, one);
+        }
+        store(squared_error, eight, sum);
+        store(wrong, eight, count);
+    }
+}
+
 /// 1 / (1 + e^(−s·x)) of each lane, as [`Activation::lanes`] computes it:
 /// e^y as 2^(y·log₂e).
 ///
