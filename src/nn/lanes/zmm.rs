@@ -10,6 +10,7 @@
 use super::V;
 use crate::nn::activation::Activation;
 use crate::nn::exp2::exp2_zmm;
+use crate::nn::layer::unrolled;
 use std::arch::x86_64::*;
 
 /// Whether the outputs of `f` on `L` lanes have an AVX-512 form here.
@@ -35,19 +36,38 @@ pub unsafe fn outputs<const L: usize>(
     z: &mut [V<L>],
 ) {
     debug_assert!(serves::<L>(f));
-    let m = w.len() / n1;
-    for (x_s, net_s) in xs.chunks_exact(n1).zip(net.chunks_exact_mut(m)) {
-        for (j, net_sj) in net_s.iter_mut().enumerate() {
+    // Up to four outputs, the loop over them unrolled and their sums in
+    // registers: each x_i broadcast once for all of them.
+    unrolled(w.len() / n1, |m| {
+        for (x_s, net_s) in xs.chunks_exact(n1).zip(net.chunks_exact_mut(m)) {
             for eight in 0..L / 8 {
-                let mut sum = _mm512_setzero_pd();
-                for (i, &x_i) in x_s.iter().enumerate() {
-                    let w_ij = load(&w[i * m + j], eight);
-                    sum = _mm512_add_pd(sum, _mm512_mul_pd(_mm512_set1_pd(x_i), w_ij));
+                let mut sums = [_mm512_setzero_pd(); 4];
+                let sums = &mut sums[..m.min(4)];
+                if m <= 4 {
+                    for (&x_i, w_i) in x_s.iter().zip(w.chunks_exact(m)) {
+                        let x_i = _mm512_set1_pd(x_i);
+                        for (sum, w_ij) in sums.iter_mut().zip(w_i) {
+                            *sum = _mm512_add_pd(*sum, _mm512_mul_pd(x_i, load(w_ij, eight)));
+                        }
+                    }
+                    for (net_sj, &sum) in net_s.iter_mut().zip(sums.iter()) {
+                        store(net_sj, eight, sum);
+                    }
+                    continue;
                 }
-                store(net_sj, eight, sum);
+                for (j, net_sj) in net_s.iter_mut().enumerate() {
+                    let mut sum = _mm512_setzero_pd();
+                    for (&x_i, w_i) in x_s.iter().zip(w.chunks_exact(m)) {
+                        sum = _mm512_add_pd(
+                            sum,
+                            _mm512_mul_pd(_mm512_set1_pd(x_i), load(&w_i[j], eight)),
+                        );
+                    }
+                    store(net_sj, eight, sum);
+                }
             }
         }
-    }
+    });
     // sigmoid(s·x), s = 2 for tanh01.
     let s = _mm512_set1_pd(match f {
         Activation::Tanh01 => 2.0,
