@@ -2,7 +2,7 @@
 //! register; the rest of a group's work stays in AVX2.
 //!
 //! Measured on an AMD EPYC (Zen 4), an evaluation takes about a fifth less
-//! time this way (1,193 → 987 ns for a group's three sets,
+//! time this way (14% and then 9% less in two sets of interleaved runs,
 //! `docs/performance.md`); the updates written the same way were no faster
 //! (17.7 against AVX2's 17.0 ns per job-update) and are not. The same
 //! operations in the same order as the AVX2 code, so the same bits (the
