@@ -188,10 +188,20 @@ impl Activation {
     /// several jobs trained at once, lane by lane, take their outputs.
     #[inline(always)]
     pub fn lanes<const L: usize>(self, x: [f64; L]) -> [f64; L] {
+        match self.sigmoid_scale() {
+            Some(s) => sigmoid_lanes(x, s),
+            None => x.map(|x| self.f(x)),
+        }
+    }
+
+    /// s where f(x) = sigmoid(s·x): sigmoid's 1 and tanh01's 2, the
+    /// activations whose lanes take e^x through [`exp2::exp2`].
+    #[inline(always)]
+    pub fn sigmoid_scale(self) -> Option<f64> {
         match self {
-            Activation::Sigmoid => sigmoid_lanes(x, 1.0),
-            Activation::Tanh01 => sigmoid_lanes(x, 2.0),
-            f => x.map(|x| f.f(x)),
+            Activation::Sigmoid => Some(1.0),
+            Activation::Tanh01 => Some(2.0),
+            _ => None,
         }
     }
 }

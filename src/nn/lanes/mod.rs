@@ -46,7 +46,8 @@ use std::array;
 #[cfg(target_arch = "x86_64")]
 mod zmm;
 
-/// Jobs per group: two AVX2 registers or four SSE2 ones. Measured on 32
+/// Jobs per group: two AVX2 registers, four SSE2 ones or one AVX-512
+/// register. Measured on 32
 /// jobs (`cargo bench --bench core -- lanes/`), 4, 8 and 16 lanes took
 /// 9.29, 6.95 and 6.84 ms with AVX2 and 11.7, 9.97 and 13.1 ms with SSE2.
 pub const LANES: usize = 8;
@@ -121,6 +122,19 @@ impl Isa {
         forms
     }
 
+    /// Whether a group of `L` lanes in this form evaluates `f` with
+    /// AVX-512 ([`zmm`]).
+    fn evaluates_in_zmm<const L: usize>(self, f: Activation) -> bool {
+        let zmm = match self {
+            Isa::Baseline => false,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => false,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => true,
+        };
+        zmm && L.is_multiple_of(8) && f.sigmoid_scale().is_some()
+    }
+
     /// The form a run uses: the widest this CPU has.
     pub fn best() -> Isa {
         *Isa::available()
@@ -141,14 +155,13 @@ pub fn train_group_on<T, const L: usize>(
 ) {
     let run = Group::<T, L>::run;
     match isa {
-        Isa::Baseline => run(false, kind, jobs, schedule, data, done),
+        Isa::Baseline => run(isa, kind, jobs, schedule, data, done),
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 | Isa::Avx512 => {
             assert!(Isa::available().contains(&isa), "{isa:?} on this CPU");
-            // SAFETY: the CPU has AVX2, and AVX-512F where `zmm` is set, as
-            // just checked.
-            let zmm = isa == Isa::Avx512;
-            unsafe { x86::avx2::<T, L>(zmm, kind, jobs, schedule, data, done) }
+            // SAFETY: the CPU has `isa`, AVX2 and for Avx512 AVX-512F too,
+            // as just checked.
+            unsafe { x86::avx2::<T, L>(isa, kind, jobs, schedule, data, done) }
         }
     }
 }
@@ -162,17 +175,17 @@ mod x86 {
     /// [`Group::run`] with AVX2.
     ///
     /// # Safety
-    /// The CPU must have AVX2, and AVX-512F if `zmm` is set.
+    /// The CPU must have `isa`, one of the forms with AVX2.
     #[target_feature(enable = "avx2")]
     pub unsafe fn avx2<T, const L: usize>(
-        zmm: bool,
+        isa: Isa,
         kind: Kind,
         jobs: impl Iterator<Item = (T, Job)>,
         schedule: &Schedule,
         data: &Splits,
         done: impl FnMut(T, Vec<EpochRecord>, Trained),
     ) {
-        Group::<T, L>::run(zmm, kind, jobs, schedule, data, done)
+        Group::<T, L>::run(isa, kind, jobs, schedule, data, done)
     }
 }
 
@@ -214,10 +227,10 @@ struct Group<T, const L: usize> {
 }
 
 impl<T, const L: usize> Group<T, L> {
-    /// Trains `jobs` (see [`train_group`]); `zmm` says the CPU has AVX-512F.
+    /// Trains `jobs` (see [`train_group`]) in form `isa`, which the CPU has.
     #[inline(always)]
     fn run(
-        zmm: bool,
+        isa: Isa,
         kind: Kind,
         jobs: impl Iterator<Item = (T, Job)>,
         schedule: &Schedule,
@@ -228,13 +241,13 @@ impl<T, const L: usize> Group<T, L> {
         // with no match at each number.
         kind.activation.constant(
             #[inline(always)]
-            |f| Self::run_with(zmm, f, kind, jobs, schedule, data, done),
+            |f| Self::run_with(isa, f, kind, jobs, schedule, data, done),
         )
     }
 
     #[inline(always)]
     fn run_with(
-        zmm: bool,
+        isa: Isa,
         f: Activation,
         kind: Kind,
         mut jobs: impl Iterator<Item = (T, Job)>,
@@ -246,10 +259,8 @@ impl<T, const L: usize> Group<T, L> {
         // The training set's rows, looked up once rather than at each update.
         let train = data.train.rows();
         let (n1, m) = dims.weights();
-        #[cfg(target_arch = "x86_64")]
-        let zmm = zmm && zmm::serves::<L>(f);
         let mut group = Group::<T, L> {
-            zmm,
+            zmm: isa.evaluates_in_zmm::<L>(f),
             kind,
             dims,
             lanes: array::from_fn(|_| None),
@@ -480,23 +491,16 @@ impl<T, const L: usize> Group<T, L> {
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: `zmm` is set only where the CPU has AVX-512F.
                 unsafe {
-                    zmm::outputs(f, &self.w, n1, xs, net, z)
-                };
-            } else {
-                for (x_s, net_s) in xs.chunks_exact(n1).zip(net.chunks_exact_mut(m)) {
-                    net_input(&self.w, x_s.iter().map(|&x_i| [x_i; L]), net_s);
+                    zmm::outputs(f, &self.w, n1, xs, net, z);
+                    zmm::score(z, ts, m, &mut squared_error, &mut wrong);
                 }
-                for (z, net) in z.iter_mut().zip(net.iter()) {
-                    *z = f.lanes(*net);
-                }
-            }
-            if self.zmm {
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: `zmm` is set only where the CPU has AVX-512F.
-                unsafe {
-                    zmm::score(z, ts, m, &mut squared_error, &mut wrong)
-                };
                 continue;
+            }
+            for (x_s, net_s) in xs.chunks_exact(n1).zip(net.chunks_exact_mut(m)) {
+                net_input(&self.w, x_s.iter().map(|&x_i| [x_i; L]), net_s);
+            }
+            for (z, net) in z.iter_mut().zip(net.iter()) {
+                *z = f.lanes(*net);
             }
             for (z_s, t_s) in z.chunks_exact(m).zip(ts.chunks_exact(m)) {
                 for (z_j, &t_sj) in z_s.iter().zip(t_s) {

@@ -14,13 +14,8 @@ use crate::nn::exp2::exp2_zmm;
 use crate::nn::layer::unrolled;
 use std::arch::x86_64::*;
 
-/// Whether the outputs of `f` on `L` lanes have an AVX-512 form here.
-pub fn serves<const L: usize>(f: Activation) -> bool {
-    L.is_multiple_of(8) && matches!(f, Activation::Sigmoid | Activation::Tanh01)
-}
-
 /// z = f(x̃ W) in every lane for each sample of `xs` (rows of n1), into `z`
-/// (rows of m), for an f that [`serves`]: first every net_j = Σ_i x_i w_ij,
+/// (rows of m), for an f with a [`Activation::sigmoid_scale`]: first every net_j = Σ_i x_i w_ij,
 /// added up in the order of i as [`super::net_input`] does, into `net`,
 /// then f of them all, as [`Activation::lanes`] takes it; one pass after
 /// the other, so that the e^x of many outputs are under way at once.
@@ -36,15 +31,15 @@ pub unsafe fn outputs<const L: usize>(
     net: &mut [V<L>],
     z: &mut [V<L>],
 ) {
-    debug_assert!(serves::<L>(f));
+    let s = f.sigmoid_scale().expect("a sigmoid's outputs");
     // Up to four outputs, the loop over them unrolled and their sums in
     // registers: each x_i broadcast once for all of them.
     unrolled(w.len() / n1, |m| {
         for (x_s, net_s) in xs.chunks_exact(n1).zip(net.chunks_exact_mut(m)) {
             for eight in 0..L / 8 {
-                let mut sums = [_mm512_setzero_pd(); 4];
-                let sums = &mut sums[..m.min(4)];
                 if m <= 4 {
+                    let mut sums = [_mm512_setzero_pd(); 4];
+                    let sums = &mut sums[..m];
                     for (&x_i, w_i) in x_s.iter().zip(w.chunks_exact(m)) {
                         let x_i = _mm512_set1_pd(x_i);
                         for (sum, w_ij) in sums.iter_mut().zip(w_i) {
@@ -69,11 +64,7 @@ pub unsafe fn outputs<const L: usize>(
             }
         }
     });
-    // sigmoid(s·x), s = 2 for tanh01.
-    let s = _mm512_set1_pd(match f {
-        Activation::Tanh01 => 2.0,
-        _ => 1.0,
-    });
+    let s = _mm512_set1_pd(s);
     for (z, net) in z.iter_mut().zip(net.iter()) {
         for eight in 0..L / 8 {
             // SAFETY: the CPU has AVX-512F, as this function requires.
