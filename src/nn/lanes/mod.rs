@@ -224,6 +224,9 @@ struct Group<T, const L: usize> {
     block_z: Vec<V<L>>,
     /// The batch an empty lane takes: the first samples.
     idle_batch: Vec<usize>,
+    /// The samples of the next updates, those of an update's lanes side by
+    /// side: row k of update u at `u·B + k` (see [`Self::draw`]).
+    samples: Vec<[usize; L]>,
 }
 
 impl<T, const L: usize> Group<T, L> {
@@ -274,6 +277,7 @@ impl<T, const L: usize> Group<T, L> {
             block_net: vec![[0.0; L]; BLOCK * m],
             block_z: vec![[0.0; L]; BLOCK * m],
             idle_batch: vec![0; kind.batch_size],
+            samples: vec![[0; L]; updates_drawn(kind.batch_size) * kind.batch_size],
         };
         loop {
             // An epoch's end: the lanes' jobs are measured, those that end
@@ -315,8 +319,13 @@ impl<T, const L: usize> Group<T, L> {
                 lane.sampler.start_epoch(schedule.updates_per_epoch);
                 lane.epoch += 1;
             }
-            for _ in 0..schedule.updates_per_epoch {
-                group.update(f, train);
+            let mut left = schedule.updates_per_epoch;
+            while left > 0 {
+                let updates = group.draw(left);
+                for u in 0..updates {
+                    group.update(f, train, u);
+                }
+                left -= updates;
             }
         }
     }
@@ -375,15 +384,36 @@ impl<T, const L: usize> Group<T, L> {
         }
     }
 
+    /// Draws each lane's samples for its next updates, at most `left` of
+    /// them (see [`updates_drawn`]), into [`Self::samples`]; returns how
+    /// many updates.
+    fn draw(&mut self, left: usize) -> usize {
+        let b = self.kind.batch_size;
+        let updates = left.min(updates_drawn(b));
+        let samples = &mut self.samples[..updates * b];
+        for (l, lane) in self.lanes.iter_mut().enumerate() {
+            for update in samples.chunks_exact_mut(b) {
+                let batch = match lane {
+                    Some(lane) => lane.sampler.next_batch(),
+                    None => &self.idle_batch,
+                };
+                for (sample, &s) in update.iter_mut().zip(batch) {
+                    sample[l] = s;
+                }
+            }
+        }
+        updates
+    }
+
     /// One update of every lane, W ← W + ΔW, each from its own batch of the
-    /// training set's rows (`xs` of x̃, `ts` of t, row-major): the lane form
-    /// of the built-in rules' update (see [`super::rule`]).
+    /// training set's rows (`xs` of x̃, `ts` of t, row-major), the batches
+    /// of update `u` of the last [`Self::draw`]: the lane form of the
+    /// built-in rules' update (see [`super::rule`]).
     #[inline(always)]
-    fn update(&mut self, f: Activation, (xs, ts): (&[f64], &[f64])) {
+    fn update(&mut self, f: Activation, (xs, ts): (&[f64], &[f64]), u: usize) {
         let Group {
             kind,
             dims,
-            lanes,
             w,
             step,
             x,
@@ -391,25 +421,19 @@ impl<T, const L: usize> Group<T, L> {
             z,
             delta,
             outer_sum,
-            idle_batch,
+            samples,
             ..
         } = self;
         let (n1, m) = dims.weights();
-        let mut batches: [&[usize]; L] = [&[]; L];
-        for (batch, lane) in batches.iter_mut().zip(lanes) {
-            *batch = match lane {
-                Some(lane) => lane.sampler.next_batch(),
-                None => idle_batch,
-            };
-        }
+        let samples = &samples[u * kind.batch_size..][..kind.batch_size];
         let (x, step) = (&mut x[..n1], *step);
-        for k in 0..kind.batch_size {
+        for (k, sample) in samples.iter().enumerate() {
             // Each lane's sample: its x̃ gathered once into lanes, its t row
             // kept for δ.
             let (mut rows, mut targets): ([&[f64]; L], [&[f64]; L]) = ([&[]; L], [&[]; L]);
-            for ((row, target), batch) in rows.iter_mut().zip(&mut targets).zip(batches) {
-                *row = &xs[batch[k] * n1..][..n1];
-                *target = &ts[batch[k] * m..][..m];
+            for ((row, target), &s) in rows.iter_mut().zip(&mut targets).zip(sample) {
+                *row = &xs[s * n1..][..n1];
+                *target = &ts[s * m..][..m];
             }
             for (i, x_i) in x.iter_mut().enumerate() {
                 *x_i = each(|l| rows[l][i]);
@@ -518,6 +542,15 @@ impl<T, const L: usize> Group<T, L> {
             error_rate: wrong[l] / n_samples as f64,
         }))
     }
+}
+
+/// Samples a lane draws at a time.
+const DRAWN: usize = 128;
+
+/// How many updates' samples a group draws at a time, for batches of
+/// `batch_size`: [`DRAWN`] samples a lane, or one batch when a batch is larger.
+fn updates_drawn(batch_size: usize) -> usize {
+    (DRAWN / batch_size).max(1)
 }
 
 /// `[f(0), …, f(L − 1)]`, always inlined: `array::from_fn` was left out of
@@ -749,6 +782,23 @@ mod tests {
             compare::<4>(Isa::Baseline, &data, &schedule);
             compare::<16>(isa, &data, &schedule);
         }
+    }
+
+    #[test]
+    fn epochs_longer_than_a_draw_give_the_same_bits() {
+        // More updates an epoch than a group draws samples for at a time,
+        // at B = 1 and 3: an epoch's draws come in several runs.
+        let data = splits(40, 2, 3);
+        let schedule = Schedule {
+            epochs: 3,
+            updates_per_epoch: DRAWN + 5,
+            validation_loss_below: None,
+        };
+        for b in [1, 3] {
+            assert!(updates_drawn(b) < schedule.updates_per_epoch);
+        }
+        let seen = compare::<8>(Isa::best(), &data, &schedule);
+        assert_eq!(seen[3], 28);
     }
 
     #[test]
