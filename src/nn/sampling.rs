@@ -83,6 +83,27 @@ impl Sampler {
         &self.ahead[self.read - self.batch_size..self.read]
     }
 
+    /// The samples of the epoch's next batches, one after another, into
+    /// `out`, which holds a whole number of batches: [`Self::next_batch`]
+    /// for many batches, copied in one loop with the sampler's place held
+    /// in registers.
+    pub fn next_batches<'a>(&mut self, mut out: impl ExactSizeIterator<Item = &'a mut usize>) {
+        debug_assert!(out.len().is_multiple_of(self.batch_size));
+        let mut left = out.len();
+        while left > 0 {
+            if self.read == self.ahead.len() {
+                self.draw_ahead();
+            }
+            let ready = &self.ahead[self.read..];
+            let count = ready.len().min(left);
+            for (&s, sample) in ready[..count].iter().zip(&mut out) {
+                *sample = s;
+            }
+            self.read += count;
+            left -= count;
+        }
+    }
+
     /// Draws the next batches of the epoch, up to [`batches_ahead`].
     #[inline(never)]
     fn draw_ahead(&mut self) {
@@ -191,6 +212,27 @@ mod tests {
                 let mut s = Sampler::new(sampling, n, b, ChaCha8Rng::seed_from_u64(5));
                 let drawn: Vec<usize> = (0..3).flat_map(|_| epoch(&mut s, updates)).collect();
                 assert_eq!(drawn, expected, "{sampling:?}, B = {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn many_batches_at_once_are_the_batches_one_at_a_time() {
+        // Runs of batches that cross the runs drawn ahead and end mid-way
+        // through them, over several epochs.
+        for sampling in Sampling::ALL {
+            for (b, updates, run) in [(1, 300, 7), (3, 100, 33), (7, 41, 41), (500, 2, 1)] {
+                let sampler = || Sampler::new(sampling, 37, b, ChaCha8Rng::seed_from_u64(9));
+                let (mut one, mut many) = (sampler(), sampler());
+                for _ in 0..3 {
+                    let expected = epoch(&mut one, updates);
+                    many.start_epoch(updates);
+                    let mut drawn = vec![usize::MAX; updates * b];
+                    for batches in drawn.chunks_mut(run * b) {
+                        many.next_batches(batches.iter_mut());
+                    }
+                    assert_eq!(drawn, expected, "{sampling:?}, B = {b}, runs of {run}");
+                }
             }
         }
     }

@@ -222,8 +222,6 @@ struct Group<T, const L: usize> {
     /// net and z of a block of samples under evaluation.
     block_net: Vec<V<L>>,
     block_z: Vec<V<L>>,
-    /// The batch an empty lane takes: the first samples.
-    idle_batch: Vec<usize>,
     /// The samples of the next updates, those of an update's lanes side by
     /// side: row k of update u at `u·B + k` (see [`Self::draw`]).
     samples: Vec<[usize; L]>,
@@ -276,7 +274,6 @@ impl<T, const L: usize> Group<T, L> {
             outer_sum: vec![[0.0; L]; n1 * m],
             block_net: vec![[0.0; L]; BLOCK * m],
             block_z: vec![[0.0; L]; BLOCK * m],
-            idle_batch: vec![0; kind.batch_size],
             samples: vec![[0; L]; updates_drawn(kind.batch_size) * kind.batch_size],
         };
         loop {
@@ -392,14 +389,10 @@ impl<T, const L: usize> Group<T, L> {
         let updates = left.min(updates_drawn(b));
         let samples = &mut self.samples[..updates * b];
         for (l, lane) in self.lanes.iter_mut().enumerate() {
-            for update in samples.chunks_exact_mut(b) {
-                let batch = match lane {
-                    Some(lane) => lane.sampler.next_batch(),
-                    None => &self.idle_batch,
-                };
-                for (sample, &s) in update.iter_mut().zip(batch) {
-                    sample[l] = s;
-                }
+            let lane_samples = samples.iter_mut().map(|sample| &mut sample[l]);
+            match lane {
+                Some(lane) => lane.sampler.next_batches(lane_samples),
+                None => lane_samples.for_each(|sample| *sample = 0),
             }
         }
         updates
