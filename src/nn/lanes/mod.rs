@@ -47,9 +47,11 @@ use std::array;
 mod zmm;
 
 /// Jobs per group: two AVX2 registers, four SSE2 ones or one AVX-512
-/// register. Measured on 32
-/// jobs (`cargo bench --bench core -- lanes/`), 4, 8 and 16 lanes took
-/// 9.29, 6.95 and 6.84 ms with AVX2 and 11.7, 9.97 and 13.1 ms with SSE2.
+/// register. Eight AVX2 lanes took 29.3 ns per job-update where twelve
+/// took 34.1 and sixteen 31.1 (`examples/lanes_bench lanes 400`, ten
+/// interleaved runs, `docs/performance.md`); with SSE2 too, sixteen were
+/// slower than eight (13.1 against 9.97 ms, `cargo bench --bench core --
+/// lanes/`).
 pub const LANES: usize = 8;
 
 /// What the jobs of a group share.
@@ -537,7 +539,13 @@ impl<T, const L: usize> Group<T, L> {
     }
 }
 
-/// Samples a lane draws at a time.
+/// Samples a lane draws at a time, before the updates that use them. Asked
+/// of each lane's sampler at every update instead, the samples kept eight
+/// samplers' places in memory, each read back after the last update wrote
+/// it, and a group took 30.8 ns per job-update where drawing ahead takes
+/// 24.8 (`examples/lanes_bench lanes 2000`, interleaved runs). 128 holds an
+/// epoch of iris's 75 updates in one draw; 64, which splits it, was 2%
+/// slower.
 const DRAWN: usize = 128;
 
 /// How many updates' samples a group draws at a time, for batches of
