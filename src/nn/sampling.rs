@@ -88,7 +88,7 @@ impl Sampler {
     /// calls of [`Self::next_batch`], copied in one loop that holds the
     /// sampler's place in a register. A lane group copying them with
     /// `next_batch` one batch at a time wrote the place back and read it
-    /// again for each sample, and took 26.7 ns per job-update against 24.8
+    /// again for each sample, and took 26.8 ns per job-update against 24.8
     /// (`examples/lanes_bench lanes 2000`, interleaved runs).
     pub fn next_batches<'a>(&mut self, mut out: impl ExactSizeIterator<Item = &'a mut usize>) {
         debug_assert!(out.len().is_multiple_of(self.batch_size));

@@ -542,9 +542,9 @@ impl<T, const L: usize> Group<T, L> {
 /// Samples a lane draws at a time, before the updates that use them. Asked
 /// of each lane's sampler at every update instead, the samples kept eight
 /// samplers' places in memory, each read back after the last update wrote
-/// it, and a group took 30.8 ns per job-update where drawing ahead takes
+/// it, and a group took 30.6 ns per job-update where drawing ahead takes
 /// 24.8 (`examples/lanes_bench lanes 2000`, interleaved runs). 128 holds an
-/// epoch of iris's 75 updates in one draw; 64, which splits it, was 2%
+/// epoch of iris's 75 updates in one draw; 64, which splits it, was 1%
 /// slower.
 const DRAWN: usize = 128;
 
