@@ -91,7 +91,7 @@ impl Sampler {
     /// again for each sample, and took 26.8 ns per job-update against 24.8
     /// (`examples/lanes_bench lanes 2000`, interleaved runs).
     pub fn next_batches<'a>(&mut self, mut out: impl ExactSizeIterator<Item = &'a mut usize>) {
-        debug_assert!(out.len().is_multiple_of(self.batch_size));
+        assert!(out.len().is_multiple_of(self.batch_size));
         let mut left = out.len();
         while left > 0 {
             if self.read == self.ahead.len() {

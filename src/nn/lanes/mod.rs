@@ -19,7 +19,7 @@
 //! epochs done, stopped early, diverged) leaves its lane at that boundary,
 //! and the next job of the group starts there, at its own epoch 0. A lane
 //! left empty at the end trains a frozen copy of another lane's weights
-//! (η = 0) whose results nobody reads.
+//! (η = 0) on the first sample, and nobody reads its results.
 //!
 //! The same code is compiled twice, for AVX2 and for the SSE2 every x86-64
 //! has, and AVX2 is used where the CPU has it; both do the same operations
