@@ -136,6 +136,38 @@ fn shard_jobs(path: &std::path::Path) -> i64 {
 }
 
 #[test]
+fn collect_refuses_a_shard_of_another_config_and_says_how_to_go_on() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    let longer = tmp.path().join("longer.toml");
+    let text = std::fs::read_to_string(repo("configs/grid.toml")).unwrap();
+    std::fs::write(&longer, text.replace("epochs = 100", "epochs = 101")).unwrap();
+    let shard = |k: &str, config: &[&std::path::Path]| {
+        cargo_bin_cmd!("sweep")
+            .args(config)
+            .args(["--shard", k, "-q", "-o"])
+            .arg(&out)
+            .assert()
+            .success();
+    };
+    shard("0/2", &[]);
+    shard("1/2", &[&longer]);
+    let dir = out.join("grid");
+    collect(&dir)
+        .code(2)
+        .stderr(predicate::str::contains("results.shard-0-of-2.db"))
+        .stderr(predicate::str::contains("epochs: 100 → 101"))
+        .stderr(predicate::str::contains(
+            "rerun that shard with the newest config",
+        ))
+        .stderr(predicate::str::contains("-o DIR").not());
+    assert!(
+        !dir.join("summary.csv").exists(),
+        "no export from a refused collect"
+    );
+}
+
+#[test]
 fn bad_shards_are_refused() {
     for bad in ["3/3", "x", "1/0"] {
         cargo_bin_cmd!("sweep")

@@ -56,7 +56,8 @@ pub enum StoreError {
     /// A file that is not sweep's database, or a damaged one.
     #[error(
         "`{}` is not a results database this version of sweep can use ({reason}); \
-         sweep leaves it as it is: move it away, or choose another folder with -o DIR",
+         sweep leaves it as it is: move it away, or use another results folder \
+         (for a run, -o DIR)",
         path.display()
     )]
     NotOurs {
@@ -64,6 +65,21 @@ pub enum StoreError {
         path: PathBuf,
         /// Why.
         reason: String,
+    },
+    /// A shard's database holds results of another config than the newest
+    /// one recorded in its folder, which `sweep collect` collects.
+    #[error(
+        "shard database `{}` holds results of another config than the newest one recorded \
+         in its folder: a setting every job shares differs (shard → newest):\n{changes}\n\
+         rerun that shard with the newest config, or move its file away to collect \
+         without it",
+        shard.display()
+    )]
+    ShardChanged {
+        /// The shard's database.
+        shard: PathBuf,
+        /// One line per differing key.
+        changes: String,
     },
     /// Another run is writing the same database.
     #[error(
@@ -84,8 +100,8 @@ pub enum StoreError {
     /// The folder holds files that are not sweep's, and no results database.
     #[error(
         "`{}` holds files sweep did not write ({files}) and no results database; \
-         sweep writes only into a new folder or one of its own: choose another with -o DIR \
-         or another `name`",
+         sweep writes only into a new folder or one of its own: use another (for a run, \
+         -o DIR or another `name`)",
         dir.display()
     )]
     Foreign {
@@ -109,7 +125,7 @@ pub enum StoreError {
     /// A file sweep would write is a folder or another kind of file.
     #[error(
         "`{}` is not a regular file, and sweep writes a file of that name: \
-         move it away, or choose another folder with -o DIR",
+         move it away, or use another results folder (for a run, -o DIR)",
         path.display()
     )]
     NotAFile {
@@ -119,7 +135,7 @@ pub enum StoreError {
     /// A file sweep would write is a symbolic link.
     #[error(
         "`{}` is a symbolic link; sweep does not write through links out of its results \
-         folder: remove it, or choose another folder with -o DIR",
+         folder: remove it, or use another results folder (for a run, -o DIR)",
         path.display()
     )]
     Symlink {
@@ -127,7 +143,10 @@ pub enum StoreError {
         path: PathBuf,
     },
     /// It cannot be created or written.
-    #[error("results folder `{}` cannot be written: {reason}; choose another with -o DIR", dir.display())]
+    #[error(
+        "results folder `{}` cannot be written: {reason}; use another (for a run, -o DIR)",
+        dir.display()
+    )]
     Unwritable {
         /// The folder.
         dir: PathBuf,
