@@ -158,13 +158,25 @@ fn collect_refuses_a_shard_of_another_config_and_says_how_to_go_on() {
         .stderr(predicate::str::contains("results.shard-0-of-2.db"))
         .stderr(predicate::str::contains("epochs: 100 → 101"))
         .stderr(predicate::str::contains(
-            "rerun that shard with the newest config",
+            "rerun that shard with the newest config and --force",
         ))
         .stderr(predicate::str::contains("-o DIR").not());
     assert!(
         !dir.join("summary.csv").exists(),
         "no export from a refused collect"
     );
+    // As the message says: the shard rerun with the newest config and
+    // --force, the collect gives the exports of one run of that config.
+    cargo_bin_cmd!("sweep")
+        .arg(&longer)
+        .args(["--shard", "0/2", "-q", "--force", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    collect(&dir).success();
+    let single = tmp.path().join("single");
+    run_ok(&[longer.to_str().unwrap()], &single);
+    assert!(results_bytes(&single.join("grid")) == results_bytes(&dir));
 }
 
 #[test]

@@ -71,8 +71,8 @@ pub enum StoreError {
     #[error(
         "shard database `{}` holds results of another config than the newest one recorded \
          in its folder: a setting every job shares differs (shard → newest):\n{changes}\n\
-         rerun that shard with the newest config, or move its file away to collect \
-         without it",
+         rerun that shard with the newest config and --force (which replaces its \
+         results), or move its file away to collect without it",
         shard.display()
     )]
     ShardChanged {
