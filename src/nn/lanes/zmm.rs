@@ -15,10 +15,11 @@ use crate::nn::layer::unrolled;
 use std::arch::x86_64::*;
 
 /// z = f(x̃ W) in every lane for each sample of `xs` (rows of n1), into `z`
-/// (rows of m), for an f with a [`Activation::sigmoid_scale`]: first every net_j = Σ_i x_i w_ij,
-/// added up in the order of i as [`super::net_input`] does, into `net`,
-/// then f of them all, as [`Activation::lanes`] takes it; one pass after
-/// the other, so that the e^x of many outputs are under way at once.
+/// (rows of m), for an f with a [`Activation::sigmoid_scale`]: first every
+/// net_j = Σ_i x_i w_ij, added up in the order of i as [`super::net_input`]
+/// does, into `net`, then f of them all, as [`Activation::lanes`] takes it;
+/// one pass after the other, so that the e^x of many outputs are under way
+/// at once.
 ///
 /// # Safety
 /// The CPU must have AVX-512F.
