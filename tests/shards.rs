@@ -135,36 +135,52 @@ fn shard_jobs(path: &std::path::Path) -> i64 {
         .unwrap_or(0)
 }
 
+/// configs/grid.toml with a setting every job shares changed (epochs 100 →
+/// 101), written into `tmp`.
+fn longer_config(tmp: &TempDir) -> std::path::PathBuf {
+    let longer = tmp.path().join("longer.toml");
+    let text = std::fs::read_to_string(repo("configs/grid.toml")).unwrap();
+    std::fs::write(&longer, text.replace("epochs = 100", "epochs = 101")).unwrap();
+    longer
+}
+
+/// Runs shard `k` of `config` (the default grid without one) into `out`.
+fn shard(k: &str, config: &[&std::path::Path], out: &std::path::Path) {
+    cargo_bin_cmd!("sweep")
+        .args(config)
+        .args(["--shard", k, "-q", "-o"])
+        .arg(out)
+        .assert()
+        .success();
+}
+
+/// Expects `sweep collect DIR` refused for the database `db` of the
+/// longer config's predecessor, saying how to go on, its exports untouched.
+fn refused_for(dir: &std::path::Path, db: &str) {
+    let before = results_bytes(dir);
+    collect(dir)
+        .code(2)
+        .stderr(predicate::str::contains(db))
+        .stderr(predicate::str::contains("epochs: 100 → 101"))
+        .stderr(predicate::str::contains(
+            "rerun what wrote it with the newest config and --force",
+        ))
+        .stderr(predicate::str::contains("-o DIR").not());
+    assert!(
+        before == results_bytes(dir),
+        "a refused collect wrote exports"
+    );
+}
+
 #[test]
 fn collect_refuses_a_shard_of_another_config_and_says_how_to_go_on() {
     let tmp = TempDir::new().unwrap();
     let out = tmp.path().join("out");
-    let longer = tmp.path().join("longer.toml");
-    let text = std::fs::read_to_string(repo("configs/grid.toml")).unwrap();
-    std::fs::write(&longer, text.replace("epochs = 100", "epochs = 101")).unwrap();
-    let shard = |k: &str, config: &[&std::path::Path]| {
-        cargo_bin_cmd!("sweep")
-            .args(config)
-            .args(["--shard", k, "-q", "-o"])
-            .arg(&out)
-            .assert()
-            .success();
-    };
-    shard("0/2", &[]);
-    shard("1/2", &[&longer]);
+    let longer = longer_config(&tmp);
+    shard("0/2", &[], &out);
+    shard("1/2", &[&longer], &out);
     let dir = out.join("grid");
-    collect(&dir)
-        .code(2)
-        .stderr(predicate::str::contains("results.shard-0-of-2.db"))
-        .stderr(predicate::str::contains("epochs: 100 → 101"))
-        .stderr(predicate::str::contains(
-            "rerun that shard with the newest config and --force",
-        ))
-        .stderr(predicate::str::contains("-o DIR").not());
-    assert!(
-        !dir.join("summary.csv").exists(),
-        "no export from a refused collect"
-    );
+    refused_for(&dir, "results.shard-0-of-2.db");
     // As the message says: the shard rerun with the newest config and
     // --force, the collect gives the exports of one run of that config.
     cargo_bin_cmd!("sweep")
@@ -173,6 +189,27 @@ fn collect_refuses_a_shard_of_another_config_and_says_how_to_go_on() {
         .arg(&out)
         .assert()
         .success();
+    collect(&dir).success();
+    let single = tmp.path().join("single");
+    run_ok(&[longer.to_str().unwrap()], &single);
+    assert!(results_bytes(&single.join("grid")) == results_bytes(&dir));
+}
+
+#[test]
+fn collect_refuses_a_main_database_of_another_config_and_says_how_to_go_on() {
+    // A whole run of the first config, then shards of another into its
+    // folder: the main database is the one that differs.
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    let longer = longer_config(&tmp);
+    run_ok(&[], &out);
+    shard("0/2", &[&longer], &out);
+    shard("1/2", &[&longer], &out);
+    let dir = out.join("grid");
+    refused_for(&dir, "grid/results.db");
+    // As the message says: that file moved away, the shards collect to the
+    // exports of one run of the newest config.
+    std::fs::rename(dir.join("results.db"), tmp.path().join("old.db")).unwrap();
     collect(&dir).success();
     let single = tmp.path().join("single");
     run_ok(&[longer.to_str().unwrap()], &single);

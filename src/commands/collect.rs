@@ -6,7 +6,7 @@ use crate::cli::CollectArgs;
 use crate::grid::Plan;
 use crate::output::print;
 use crate::output::verdict::Step;
-use crate::store::{MAIN_DB, ResultsDir, Store};
+use crate::store::{MAIN_DB, ResultsDir, Store, StoreError};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -41,7 +41,15 @@ pub fn execute(args: &CollectArgs) -> anyhow::Result<ExitCode> {
     // it: kept in the merged database, for the exports and `sweep report`.
     let recorded = source.meta("steps")?;
     drop(source);
-    let mut store = Store::open_for_run(&dir, MAIN_DB, recording, false)?;
+    let mut store = Store::open_for_run(&dir, MAIN_DB, recording, false).map_err(|e| match e {
+        // The main database is refused as a shard would be: --force and -o
+        // are a run's.
+        StoreError::Changed { changes, .. } => StoreError::NotNewest {
+            db: dir.file(MAIN_DB),
+            changes,
+        },
+        e => e,
+    })?;
     for shard in &shards {
         store
             .merge(&dir.file(shard))

@@ -28,8 +28,8 @@ impl Store {
         );
         let changes = recorded::changes(&theirs_recorded, &ours).map_err(not_ours)?;
         if !changes.is_empty() {
-            return Err(StoreError::ShardChanged {
-                shard: shard.to_path_buf(),
+            return Err(StoreError::NotNewest {
+                db: shard.to_path_buf(),
                 changes: changes.join("\n"),
             });
         }

@@ -66,18 +66,18 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
-    /// A shard's database holds results of another config than the newest
-    /// one recorded in its folder, which `sweep collect` collects.
+    /// One of a folder's databases holds results of another config than
+    /// the newest one recorded there, which `sweep collect` collects.
     #[error(
-        "shard database `{}` holds results of another config than the newest one recorded \
-         in its folder: a setting every job shares differs (shard → newest):\n{changes}\n\
-         rerun that shard with the newest config and --force (which replaces its \
-         results), or move its file away to collect without it",
-        shard.display()
+        "`{}` holds results of another config than the newest one recorded in its \
+         folder: a setting every job shares differs (this file → newest):\n{changes}\n\
+         rerun what wrote it with the newest config and --force (which replaces its \
+         results), or move the file away to collect without it",
+        db.display()
     )]
-    ShardChanged {
-        /// The shard's database.
-        shard: PathBuf,
+    NotNewest {
+        /// The database.
+        db: PathBuf,
         /// One line per differing key.
         changes: String,
     },
