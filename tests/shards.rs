@@ -172,6 +172,14 @@ fn refused_for(dir: &std::path::Path, db: &str) {
     );
 }
 
+/// Expects `sweep collect DIR` to write the exports of one run of `config`.
+fn collects_to_one_run_of(dir: &std::path::Path, config: &std::path::Path, tmp: &TempDir) {
+    collect(dir).success();
+    let single = tmp.path().join("single");
+    run_ok(&[config.to_str().unwrap()], &single);
+    assert!(results_bytes(&single.join("grid")) == results_bytes(dir));
+}
+
 #[test]
 fn collect_refuses_a_shard_of_another_config_and_says_how_to_go_on() {
     let tmp = TempDir::new().unwrap();
@@ -189,10 +197,7 @@ fn collect_refuses_a_shard_of_another_config_and_says_how_to_go_on() {
         .arg(&out)
         .assert()
         .success();
-    collect(&dir).success();
-    let single = tmp.path().join("single");
-    run_ok(&[longer.to_str().unwrap()], &single);
-    assert!(results_bytes(&single.join("grid")) == results_bytes(&dir));
+    collects_to_one_run_of(&dir, &longer, &tmp);
 }
 
 #[test]
@@ -210,10 +215,7 @@ fn collect_refuses_a_main_database_of_another_config_and_says_how_to_go_on() {
     // As the message says: that file moved away, the shards collect to the
     // exports of one run of the newest config.
     std::fs::rename(dir.join("results.db"), tmp.path().join("old.db")).unwrap();
-    collect(&dir).success();
-    let single = tmp.path().join("single");
-    run_ok(&[longer.to_str().unwrap()], &single);
-    assert!(results_bytes(&single.join("grid")) == results_bytes(&dir));
+    collects_to_one_run_of(&dir, &longer, &tmp);
 }
 
 #[test]
